@@ -1,0 +1,351 @@
+"""TaggedDoc → table cells: tagged row labels and values aligned onto the template grid.
+
+Values are grouped between labels and groups are aligned to row labels by a monotone alignment, so a
+missing, blank or extra cell never shifts the rest of the table. Glued digit runs get every reading the
+characters allow; the table's arithmetic then chooses among them (``repair``), or the cells stay flagged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from extractor import template as tpl
+from extractor.constraints import Rule, application_rules, review_rules, rule_holds
+from extractor.repair import Part, Piece, enumerate_splits, sum_rule
+from extractor.schema import CellStatus, Issue, IssueCode, TableKey
+from extractor.segment import find_headings, table_regions
+from extractor.types import Span, TaggedDoc
+
+MAX_COMBINATIONS = 20000
+SHOWN_ALTERNATIVES = 8
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    blank: bool
+    line: int
+    score: float
+
+
+@dataclass
+class CellDraft:
+    """A cell before serialisation: offsets are into the normalized text."""
+
+    value: int | Decimal | None
+    start: int | None
+    end: int | None
+    status: CellStatus
+    confidence: float
+    alternatives: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class Assembly:
+    template: str
+    layouts: dict[str, str]
+    cells: dict[str, CellDraft]
+    issues: list[Issue]
+    rules: list[Rule]
+
+
+# ---- values -----------------------------------------------------------------------------------
+_NUMBER = re.compile(r"([+\-]?)(\d+(?:\.\d+)?)\s*(万元|元)?")
+
+
+def parse_value(text: str, key: str) -> int | Decimal | None:
+    """'40.664万元' → Decimal('406640') for 元 cells; '+32' → 32; '—' → None. Never raises."""
+    m = _NUMBER.fullmatch(text.strip())
+    if m is None:
+        return None
+    sign, digits, unit = m.groups()
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:
+        return None
+    if sign == "-":
+        number = -number
+    if key in tpl.DECIMAL_CELLS:
+        if key.endswith("amount_yuan") and unit == "万元":
+            number *= 10000
+        return number
+    if number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+# ---- grouping and alignment -------------------------------------------------------------------
+def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span]]:
+    text = tagged.doc.text
+    tokens: list[Token] = []
+    separators: list[Span] = []
+    for sp in tagged.spans:
+        if sp.start < lo or sp.end > hi:
+            continue
+        if sp.label in ("VALUE", "BLANK"):
+            tokens.append(Token(sp.start, sp.end, text[sp.start : sp.end], sp.label == "BLANK",
+                                text.count("\n", lo, sp.start), sp.score))
+        elif sp.label in ("ROW", "TITLE_ITEM", "COL", "SECTION"):
+            separators.append(sp)
+    return tokens, separators
+
+
+def _groups(tokens: list[Token], separators: list[Span]) -> list[list[Token]]:
+    """Runs of tokens with no label between them; a run spread over lines of ≥2 tokens each is split by line."""
+    cuts = sorted(sp.start for sp in separators)
+    groups: list[list[Token]] = []
+    for tok in tokens:
+        if groups and not any(groups[-1][-1].end <= c < tok.start for c in cuts):
+            groups[-1].append(tok)
+        else:
+            groups.append([tok])
+    out: list[list[Token]] = []
+    for g in groups:
+        lines = [list(v) for _, v in itertools.groupby(g, key=lambda t: t.line)]
+        if len(lines) > 1 and all(len(line) >= 2 for line in lines):
+            out.extend(lines)
+        else:
+            out.append(g)
+    return out
+
+
+def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
+    """Monotone alignment label index → group index. A group right after its label costs 0, right before 0.3."""
+    items = sorted([(sp.start, "L", i) for i, sp in enumerate(labels)] + [(g[0].start, "G", j) for j, g in enumerate(groups)])
+    pos_l = {i: p for p, (_, kind, i) in enumerate(items) if kind == "L"}
+    pos_g = {j: p for p, (_, kind, j) in enumerate(items) if kind == "G"}
+    n, m = len(labels), len(groups)
+    skip = 1.0
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            c = cost[i][j]
+            if c == inf:
+                continue
+            for ni, nj, add in ((i + 1, j, skip), (i, j + 1, skip)):
+                if ni <= n and nj <= m and c + add < cost[ni][nj]:
+                    cost[ni][nj], back[(ni, nj)] = c + add, (i, j)
+            if i < n and j < m:
+                d = pos_g[j] - pos_l[i]
+                add = 0.0 if d == 1 else 0.3 if d == -1 else 0.6 + 0.1 * abs(d)
+                if add < skip * 2 and c + add < cost[i + 1][j + 1]:
+                    cost[i + 1][j + 1], back[(i + 1, j + 1)] = c + add, (i, j)
+    pairs: dict[int, int] = {}
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj = back[(i, j)]
+        if pi == i - 1 and pj == j - 1:
+            pairs[pi] = pj
+        i, j = pi, pj
+    return pairs
+
+
+# ---- readings of one row ----------------------------------------------------------------------
+Reading = list[CellDraft]
+
+
+def _pieces(group: list[Token]) -> list[Piece]:
+    return [Piece(t.text, t.start, not t.blank and t.text.isdigit()) for t in group]
+
+
+def _draft(part: Part, key: str, status: CellStatus, confidence: float, blank: bool) -> CellDraft:
+    if blank:
+        return CellDraft(None, part.start, part.end, CellStatus.BLANK, confidence)
+    value = parse_value(part.text, key)
+    if value is None:
+        return CellDraft(None, part.start, part.end, CellStatus.MISSING, confidence * 0.3)
+    return CellDraft(value, part.start, part.end, status, confidence)
+
+
+def row_readings(keys: list[str], group: list[Token], row_sum: bool, issues: list[Issue], where: str) -> list[Reading]:
+    """Every reading of ``group`` as the cells ``keys``; more than one means the row is ambiguous."""
+    n = len(keys)
+    signed = any(k.rsplit(".", 1)[1] in tpl.SIGNED_COLUMNS for k in keys)
+    blanks = {t.start for t in group if t.blank}
+    score = min(t.score for t in group)
+    if len(group) == n:
+        return [[_draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.97 * score, t.start in blanks)
+                 for t, k in zip(group, keys, strict=True)]]
+    if len(group) > n:
+        issues.append(Issue(code=IssueCode.EXTRA_VALUES, path=where, detail=f"{len(group)} values for {n} cells; first {n} kept"))
+        return row_readings(keys, group[:n], row_sum, issues, where)
+    splits = enumerate_splits(_pieces(group), [n], sum_rule if row_sum else None, signed=signed)
+    if not splits and row_sum:
+        splits = enumerate_splits(_pieces(group), [n], None, signed=signed)
+    if splits:
+        issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=where,
+                            detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)"))
+        conf = 0.9 if len(splits) == 1 else 0.6
+        return [[_draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks) for p, k in zip(parts, keys, strict=True)]
+                for parts in splits]
+    return [_short_row(keys, group, issues, where)]
+
+
+def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> Reading:
+    """Fewer values than cells: the first value is the first column and the last the last; gaps left missing."""
+    n = len(keys)
+    issues.append(Issue(code=IssueCode.SHORT_ROW, path=where,
+                        detail=f"{len(group)} values for {n} cells; first/last anchored, cells {len(group) - 1}..{n - 2} missing"))
+    placed: list[Token | None] = [None] * n
+    if len(group) >= 2:
+        placed[0], placed[-1] = group[0], group[-1]
+        for i, t in enumerate(group[1:-1], start=1):
+            placed[i] = t
+    elif group:
+        placed[0] = group[0]
+    out: Reading = []
+    for t, k in zip(placed, keys, strict=True):
+        if t is None:
+            out.append(CellDraft(None, None, None, CellStatus.MISSING, 0.0))
+        else:
+            out.append(_draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.5, t.blank))
+    return out
+
+
+# ---- choosing among readings with the table's rules ---------------------------------------------
+def choose(readings: dict[str, list[Reading]], keys: dict[str, list[str]], rules: list[Rule],
+           issues: list[Issue]) -> dict[str, CellDraft]:
+    """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique."""
+    cells: dict[str, CellDraft] = {}
+    ambiguous = {row: rs for row, rs in readings.items() if len(rs) > 1}
+    for row, rs in readings.items():
+        if len(rs) == 1:
+            cells.update(zip(keys[row], rs[0], strict=True))
+    if not ambiguous:
+        return cells
+    rows = list(ambiguous)
+    base = {k: c.value for k, c in cells.items() if c.status is not CellStatus.MISSING}
+    relevant = [r for r in rules if any(k in r.cells for row in rows for k in keys[row])]
+    passing: list[tuple[Reading, ...]] = []
+    combos = itertools.product(*(ambiguous[r] for r in rows))
+    for combo in itertools.islice(combos, MAX_COMBINATIONS):
+        values = dict(base)
+        for row, reading in zip(rows, combo, strict=True):
+            values.update({k: c.value for k, c in zip(keys[row], reading, strict=True)})
+        if all(rule_holds(rule, values) is not False for rule in relevant):
+            passing.append(combo)
+    if len(passing) == 1:
+        for row, reading in zip(rows, passing[0], strict=True):
+            cells.update(zip(keys[row], reading, strict=True))
+            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=row, detail="split chosen by the table's rules"))
+        return cells
+    pool = passing or list(itertools.product(*(ambiguous[r] for r in rows)))[:MAX_COMBINATIONS]
+    for idx, row in enumerate(rows):
+        options = [combo[idx] for combo in pool]
+        issues.append(Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row,
+                            detail=f"{len(passing)} readings satisfy the rules; cells that differ are left empty"))
+        alternatives = [[str(c.value) for c in reading] for reading in _unique(options)][:SHOWN_ALTERNATIVES]
+        for col, key in enumerate(keys[row]):
+            vals = {str(o[col].value) for o in options}
+            first = options[0][col]
+            if len(vals) == 1:
+                cells[key] = CellDraft(first.value, first.start, first.end, first.status, first.confidence * 0.8)
+            else:
+                cells[key] = CellDraft(None, None, None, CellStatus.MISSING, 0.0, alternatives)
+    return cells
+
+
+def _unique(readings: list[Reading]) -> list[Reading]:
+    seen: dict[tuple[str, ...], Reading] = {}
+    for r in readings:
+        seen.setdefault(tuple(str(c.value) for c in r), r)
+    return list(seen.values())
+
+
+# ---- tables -----------------------------------------------------------------------------------
+def _row_table(tagged: TaggedDoc, region: tuple[int, int], table: TableKey, rows: tuple[tpl.RowDef, ...],
+               row_sum: bool, rules: list[Rule], issues: list[Issue]) -> dict[str, CellDraft]:
+    text = tagged.doc.text
+    tokens, separators = _tokens(tagged, *region)
+    labels: list[Span] = []
+    defs: list[tpl.RowDef] = []
+    seen: set[str] = set()
+    for sp in separators:
+        if sp.label != "ROW":
+            continue
+        rowdef = next((r for r in rows if r.regex.search(text[sp.start : sp.end])), None)
+        if rowdef is not None and rowdef.key not in seen:
+            seen.add(rowdef.key)
+            labels.append(sp)
+            defs.append(rowdef)
+    groups = _groups(tokens, separators)
+    pairs = _align(labels, groups)
+    readings: dict[str, list[Reading]] = {}
+    keys: dict[str, list[str]] = {}
+    for i, rowdef in enumerate(defs):
+        row = f"{table}.{rowdef.key}"
+        keys[row] = [f"{row}.{c}" for c in rowdef.columns]
+        if i not in pairs:
+            issues.append(Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it"))
+            continue
+        readings[row] = row_readings(keys[row], groups[pairs[i]], row_sum, issues, row)
+    for rowdef in rows:
+        if rowdef.key not in seen:
+            issues.append(Issue(code=IssueCode.ROW_NOT_FOUND, path=f"{table}.{rowdef.key}", detail="row label not found"))
+    return choose(readings, keys, rules, issues)
+
+
+def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue]) -> dict[str, CellDraft]:
+    tokens, _ = _tokens(tagged, *region)
+    keys = tpl.review_keys()
+    if not tokens:
+        issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path="review", detail="no values in table 四"))
+        return {}
+    if len(tokens) > len(keys):
+        issues.append(Issue(code=IssueCode.EXTRA_VALUES, path="review", detail=f"{len(tokens)} values; first 15 kept"))
+        tokens = tokens[: len(keys)]
+    if len(tokens) == len(keys):
+        readings = row_readings(keys, tokens, False, issues, "review")
+    else:
+        splits = enumerate_splits(_pieces(tokens), [5, 5, 5], sum_rule)
+        if not splits:
+            readings = [_short_row(keys, tokens, issues, "review")]
+        else:
+            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path="review", detail=f"{len(splits)} split(s) satisfy the block totals"))
+            readings = [[_draft(p, k, CellStatus.REPAIRED, 0.9 if len(splits) == 1 else 0.6, False)
+                         for p, k in zip(parts, keys, strict=True)] for parts in splits]
+    return choose({"review": readings}, {"review": keys}, review_rules(), issues)
+
+
+def active_layout(text: str) -> str:
+    old = len(tpl.ACTIVE_2019_MARKERS.findall(text))
+    new = len(tpl.ACTIVE_2021_MARKERS.findall(text))
+    return "2019" if old > new else "2021"
+
+
+def assemble(tagged: TaggedDoc) -> Assembly:
+    text = tagged.doc.text
+    regions = table_regions(text, find_headings(text))
+    issues: list[Issue] = []
+    cells: dict[str, CellDraft] = {}
+    layouts: dict[str, str] = {}
+    rules: list[Rule] = []
+    if "active" in regions:
+        lo, hi = regions["active"]
+        layouts["active"] = active_layout(text[lo:hi])
+        cells.update(_row_table(tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues))
+    if "applications" in regions:
+        lo, hi = regions["applications"]
+        layout = "2021" if tpl.APPLICATIONS_2021_MARKERS.search(text, lo, hi) else "2019"
+        layouts["applications"] = layout
+        app_rules = application_rules(layout)
+        rules.extend(app_rules)
+        cells.update(_row_table(tagged, regions["applications"], "applications", tpl.application_rows(layout), True,
+                                app_rules, issues))
+    if "review" in regions:
+        layouts["review"] = "both"
+        rules.extend(review_rules())
+        cells.update(_review_table(tagged, regions["review"], issues))
+    for table in ("active", "applications", "review"):
+        if table not in regions:
+            issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path=table, detail="table not found"))
+    template = layouts.get("active") or layouts.get("applications") or "unknown"
+    return Assembly(template=template, layouts=layouts, cells=cells, issues=issues, rules=rules)

@@ -1,0 +1,1 @@
+"""Input readers and output writers: the only modules that touch files."""

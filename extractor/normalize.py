@@ -1,0 +1,205 @@
+"""SourceDoc → NormalizedDoc.
+
+Steps, in order, each a list of edits over the previous text whose offset maps compose back to the original:
+GBK byte-shift mojibake repair, pinyin notes stripped (``報(bào)`` → ``報``), traditional → simplified (OpenCC),
+width fold (NFKC: ``６``→``6``, ``（``→``(``), page numbers and web chrome dropped, labels broken across
+lines re-joined (``商业\\n企业``), runs of spaces collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from extractor.io.decode import _score
+from extractor.offsets import OffsetMap, TextBuilder
+from extractor.types import NormalizedDoc, SourceDoc
+
+Edit = tuple[int, int, str]  # replace text[start:end] by the string
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, OffsetMap]:
+    """Apply sorted, non-overlapping edits; the map points each new character into ``text``."""
+    out = TextBuilder(len(text))
+    pos = 0
+    for start, end, repl in sorted(edits):
+        if start < pos:
+            continue  # overlapping edit: the earlier one wins
+        out.copy(text[pos:start], pos)
+        out.replace(repl, start, end)
+        pos = end
+    out.copy(text[pos:], pos)
+    return out.build()
+
+
+# ---- mojibake ---------------------------------------------------------------------------------
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{3,}")
+
+
+def mojibake_edits(text: str) -> list[Edit]:
+    """Runs of GB text decoded one byte off (``。ㄒ唬┌`` for ``（一）``): re-decode shifted by a byte."""
+    edits = []
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        if _score(run) > 0.35:
+            continue
+        try:
+            data = run.encode("gb18030")
+        except UnicodeEncodeError:
+            continue
+        shifted = data[1:-1] if len(data) % 2 == 0 else data[1:]
+        try:
+            fixed = shifted.decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        if _score(fixed) > _score(run) + 0.3 and re.match(r"[（(]", fixed):
+            edits.append((m.start(), m.end(), fixed))
+    return edits
+
+
+# ---- pinyin notes -----------------------------------------------------------------------------
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_NOTE = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)")
+
+
+def pinyin_edits(text: str) -> list[Edit]:
+    return [(m.start(), m.end(), "") for m in _PINYIN_NOTE.finditer(text)]
+
+
+# ---- traditional → simplified -----------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    return opencc.OpenCC("t2s").convert  # type: ignore[no-any-return]
+
+
+def simplified_edits(text: str) -> list[Edit]:
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return []
+    convert = _t2s()
+    edits: list[Edit] = []
+    start = 0
+    for line in text.splitlines(keepends=True):
+        conv = convert(line)
+        if conv != line:
+            if len(conv) == len(line):
+                edits.extend((start + i, start + i + 1, b) for i, (a, b) in enumerate(zip(line, conv, strict=True)) if a != b)
+            else:
+                edits.append((start, start + len(line), conv))
+        start += len(line)
+    return edits
+
+
+# ---- width fold -------------------------------------------------------------------------------
+_KEEP = frozenset("“”‘’—…·、。")
+
+
+def width_edits(text: str) -> list[Edit]:
+    edits = []
+    for i, ch in enumerate(text):
+        if ord(ch) < 128 or ch in _KEEP:
+            continue
+        if ch in "\u3000\xa0":
+            edits.append((i, i + 1, " "))
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        if folded != ch and folded.strip():
+            edits.append((i, i + 1, folded))
+    return edits
+
+
+# ---- page numbers and web chrome --------------------------------------------------------------
+_NOISE_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"[-—–]\s*\d{1,3}\s*[-—–]"  # - 3 -
+    r"|第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?"  # 第3页 共5页
+    r"|\d{1,3}\s*/\s*\d{1,3}"  # 3/5
+    r"|\f"
+    r"|.*(?:用户中心|手机版|无障碍|登录\s*\|\s*注册|字体调节|打印本页|关闭窗口|分享到|【\s*打印\s*】|扫一扫).*"
+    r")[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def noise_edits(text: str) -> list[Edit]:
+    edits = []
+    for m in _NOISE_LINE.finditer(text):
+        end = m.end() + 1 if text[m.end() : m.end() + 1] == "\n" else m.end()
+        edits.append((m.start(), end, ""))
+    return edits
+
+
+# ---- labels broken across lines ---------------------------------------------------------------
+JOIN_TERMS: tuple[str, ...] = (
+    "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "法人或其他组织", "申请人情况",
+    "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉",
+    "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "处理决定数量",
+    "本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "采购项目数量", "采购总金额",
+    "三、本年度办理结果", "本年度办理结果", "不予公开", "无法提供", "不予处理", "其他处理", "予以公开", "部分公开",
+    "信息内容", "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "结转下年度继续办理",
+    "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+    "五、存在的主要问题及改进情况", "六、其他需要报告的事项", "行政事业性收费", "行政规范性文件",
+    "属于国家秘密", "其他法律行政法规禁止公开", "危及“三安全一稳定”", "保护第三方合法权益", "属于三类内部事务信息",
+    "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项", "本机关不掌握相关政府信息", "没有现成信息需要另行制作",
+    "补正后申请内容仍不明确", "信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请",
+    "要求行政机关确认或重新出具已获取信息", "要求行政机关确认或重新出具", "区分处理的,只计这一情形,不计其他情形",
+    "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "其他对外管理服务事项", "政府集中采购", "本年收费金额(单位:万元)", "第二十条第(一)项", "第二十条第(五)项",
+    "第二十条第(六)项", "第二十条第(八)项", "第二十条第(九)项",
+)
+
+
+@lru_cache(maxsize=1)
+def _join_regex() -> re.Pattern[str]:
+    gap = r"[ \t\n]*"
+    alts = sorted(JOIN_TERMS, key=len, reverse=True)
+    return re.compile("|".join(gap.join(re.escape(ch) for ch in term) for term in alts))
+
+
+def rejoin_edits(text: str) -> list[Edit]:
+    """Delete whitespace inside the official labels and headers (``商业\\n企业``, ``三 、本 年 度``)."""
+    edits = []
+    for m in _join_regex().finditer(text):
+        for ws in re.finditer(r"[ \t\n]+", m.group()):
+            edits.append((m.start() + ws.start(), m.start() + ws.end(), ""))
+    return sorted(set(edits))
+
+
+# ---- whitespace -------------------------------------------------------------------------------
+_SPACES = re.compile(r"(?<=[ ]) +|[ ]+(?=\n)|\n{3,}|\r")
+
+
+def whitespace_edits(text: str) -> list[Edit]:
+    edits = []
+    for m in _SPACES.finditer(text):
+        repl = "\n\n" if m.group().startswith("\n") else ""
+        edits.append((m.start(), m.end(), repl))
+    return edits
+
+
+STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
+    ("mojibake", mojibake_edits),
+    ("pinyin", pinyin_edits),
+    ("t2s", simplified_edits),
+    ("width", width_edits),
+    ("noise", noise_edits),
+    ("rejoin", rejoin_edits),
+    ("whitespace", whitespace_edits),
+)
+
+
+def normalize(source: SourceDoc) -> NormalizedDoc:
+    text, offsets = source.text, source.offsets
+    notes = []
+    for name, step in STEPS:
+        edits = step(text)
+        if not edits:
+            continue
+        notes.append(f"{name}:{len(edits)}")
+        text, inner = apply_edits(text, edits)
+        offsets = offsets.then(inner)
+    return NormalizedDoc(source=source, text=text, offsets=offsets, notes=tuple(notes))

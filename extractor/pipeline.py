@@ -1,0 +1,110 @@
+"""extract(): SourceDoc → ExtractionOutput, and the per-document error record. No I/O here."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from extractor.assemble import Assembly, CellDraft, assemble
+from extractor.constraints import evaluate
+from extractor.errors import InputError
+from extractor.io.readers import doc_id_of, read_source, sniff_format
+from extractor.meta import find_figures, find_meta, find_sections
+from extractor.normalize import normalize
+from extractor.schema import (
+    Cell,
+    CellStatus,
+    CheckStatus,
+    ErrorInfo,
+    ExtractionOutput,
+    Review,
+    SourceInfo,
+)
+from extractor.tagging import Tagger
+from extractor.types import NormalizedDoc, SourceDoc
+
+log = logging.getLogger(__name__)
+_PRE2019 = re.compile(r"依申请公开情况|咨询情况|举报|收到申请数|当面申请|信函申请|指标名称|计量单位")
+
+
+def _cell(doc: NormalizedDoc, draft: CellDraft) -> Cell:
+    if draft.start is None or draft.end is None:
+        return Cell(value=None, raw="", span=None, confidence=draft.confidence, status=draft.status,
+                    alternatives=draft.alternatives)
+    return Cell(value=draft.value, raw=doc.raw(draft.start, draft.end), span=doc.raw_span(draft.start, draft.end),
+                confidence=round(draft.confidence, 4), status=draft.status, alternatives=draft.alternatives)
+
+
+def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
+    if assembly.cells:
+        return assembly.template
+    if (year is not None and year <= 2019) or _PRE2019.search(doc.text):
+        return "pre2019"
+    return "unknown"
+
+
+def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
+    """Run normalize → tag → assemble → validate on one document."""
+    doc = normalize(source)
+    tagged = tagger.tag(doc)
+    assembly = assemble(tagged)
+    meta = find_meta(doc)
+    cells = {k: _cell(doc, d) for k, d in assembly.cells.items()}
+    checks = evaluate(assembly.rules, cells)
+    reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
+    reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
+    template = _template(assembly, doc, meta.year)
+    assessable = [c for c in checks if c.status is not CheckStatus.NOT_ASSESSABLE]
+    passed = sum(c.status in (CheckStatus.PASS, CheckStatus.REPAIRED) for c in assessable)
+    cell_conf = sum(c.confidence for c in cells.values()) / len(cells) if cells else 0.0
+    confidence = cell_conf * (passed / len(assessable) if assessable else 0.5)
+    uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED) for c in cells.values())
+    return ExtractionOutput(
+        doc_id=source.doc_id,
+        source=SourceInfo(path=source.path, format=source.format,
+                          encoding=source.encoding + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin")))),
+        template=template,  # type: ignore[arg-type]
+        template_detail=assembly.layouts,
+        meta=meta,
+        sections=find_sections(doc),
+        cells=cells,
+        checks=checks,
+        review=Review(needed=bool(reasons) or uncertain or not cells, reasons=reasons[:50]),
+        figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
+        confidence=round(confidence, 4),
+        tagger=tagged.tagger,
+    )
+
+
+def error_record(path: str, data: bytes | None, kind: str, message: str) -> ExtractionOutput:
+    fmt = sniff_format(path, data or b"")
+    return ExtractionOutput(
+        doc_id=doc_id_of(data) if data is not None else "",
+        source=SourceInfo(path=path, format=fmt, encoding="unknown"),
+        review=Review(needed=True, reasons=[f"{kind}: {message}"]),
+        error=ErrorInfo(kind=kind, message=message),
+    )
+
+
+def extract_path(path: Path, *, tagger: Tagger) -> ExtractionOutput:
+    """Never raises for a bad document: returns an error record instead."""
+    try:
+        source = read_source(path)
+    except InputError as exc:
+        data = path.read_bytes() if path.is_file() and path.stat().st_size < 50 * 1024 * 1024 else None
+        return error_record(str(path), data, "input_error", str(exc))
+    try:
+        return extract(source, tagger=tagger)
+    except Exception as exc:  # a bug on one document must not stop a batch; it is logged with its traceback
+        log.exception("internal error on %s", path)
+        return error_record(str(path), None, "internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def extract_many(paths: Iterable[Path], *, tagger: Tagger) -> Iterator[tuple[ExtractionOutput, float]]:
+    for path in paths:
+        t0 = time.perf_counter()
+        out = extract_path(path, tagger=tagger)
+        yield out, time.perf_counter() - t0

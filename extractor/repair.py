@@ -1,0 +1,89 @@
+"""Readings of glued digit runs (``713000074`` → 71|3|0|0|0|0|74), chosen by the tables' own arithmetic.
+
+A reading only splits characters the source printed; no digit is added, dropped or changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_INT = re.compile(r"0|[1-9]\d*")
+_SIGNED = re.compile(r"[+\-]?(?:0|[1-9]\d*)")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a token: ``text`` at normalized offsets ``[start, end)``."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A value-bearing token as printed (digits only may be split)."""
+
+    text: str
+    start: int
+    splittable: bool
+
+
+BlockCheck = Callable[[list[Part]], bool]
+
+
+def sum_rule(parts: list[Part]) -> bool:
+    """The last part is the sum of the others (row totals, table 四 blocks)."""
+    nums = [int(p.text) for p in parts]
+    return nums[-1] == sum(nums[:-1])
+
+
+def enumerate_splits(
+    pieces: list[Piece],
+    block_sizes: list[int],
+    check: BlockCheck | None = None,
+    signed: bool = False,
+    limit: int = 2000,
+) -> list[list[Part]]:
+    """Every way to cut ``pieces`` into ``sum(block_sizes)`` numbers, each block passing ``check``.
+
+    Unsplittable pieces (decimals, units, blanks) stay whole. Parts have no leading zeros. At most ``limit``
+    readings are returned.
+    """
+    total = sum(block_sizes)
+    bounds = [sum(block_sizes[: i + 1]) for i in range(len(block_sizes))]
+    number = _SIGNED if signed else _INT
+    out: list[list[Part]] = []
+
+    def walk(pi: int, ci: int, parts: list[Part]) -> None:
+        if len(out) >= limit:
+            return
+        if pi == len(pieces):
+            if len(parts) == total:
+                out.append(list(parts))
+            return
+        if len(parts) >= total:
+            return
+        piece = pieces[pi]
+        ends = range(ci + 1, len(piece.text) + 1) if piece.splittable else [len(piece.text)]
+        for end in ends:
+            text = piece.text[ci:end]
+            if piece.splittable and not number.fullmatch(text):
+                continue
+            part = Part(text, piece.start + ci, piece.start + end)
+            parts.append(part)
+            n = len(parts)
+            block_ok = True
+            if check is not None and n in bounds:
+                b = bounds.index(n)
+                lo = bounds[b - 1] if b else 0
+                block_ok = check(parts[lo:n])
+            if block_ok:
+                nxt = (pi + 1, 0) if end == len(piece.text) else (pi, end)
+                walk(nxt[0], nxt[1], parts)
+            parts.pop()
+
+    walk(0, 0, [])
+    return out

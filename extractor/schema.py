@@ -1,0 +1,147 @@
+"""The output contract v1 (``shared/spec/output-contract.md``) as frozen pydantic models.
+
+This module is the leaf of the package: it imports nothing from ``extractor``.
+Counts are ``int``, money is ``Decimal``, missing is ``None`` (never 0).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+SCHEMA_VERSION = "1"
+
+Template = Literal["2021", "2019", "pre2019", "unknown"]
+SourceFormat = Literal["txt", "html", "docx", "pdf", "image"]
+SectionKey = Literal["overview", "active_disclosure", "applications", "review_litigation", "problems", "other"]
+TableKey = Literal["active", "applications", "review"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CellStatus(StrEnum):
+    """How a cell value came about. ``blank``: the source shows an empty cell; ``missing``: no cell found."""
+
+    READ = "read"
+    REPAIRED = "repaired"
+    INFERRED = "inferred"
+    BLANK = "blank"
+    MISSING = "missing"
+
+
+class CheckStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    REPAIRED = "repaired"
+    NOT_ASSESSABLE = "not_assessable"
+
+
+class IssueCode(StrEnum):
+    """Data problems found while reading a report (values, never exceptions)."""
+
+    GLUED_DIGITS = "glued_digits"
+    AMBIGUOUS_SPLIT = "ambiguous_split"
+    SHORT_ROW = "short_row"
+    EXTRA_VALUES = "extra_values"
+    ROW_NOT_FOUND = "row_not_found"
+    TABLE_NOT_FOUND = "table_not_found"
+    RULE_FAILED = "rule_failed"
+    UNPARSEABLE_VALUE = "unparseable_value"
+    MOJIBAKE_REPAIRED = "mojibake_repaired"
+
+
+class Issue(_Frozen):
+    code: IssueCode
+    path: str = Field(description="cell key, table key or rule name the issue is about")
+    detail: str = ""
+
+
+class SourceInfo(_Frozen):
+    path: str
+    format: SourceFormat
+    encoding: str = Field(description="codec used to decode the bytes, plus repairs, e.g. 'gb18030+mojibake-repair'")
+
+
+class Meta(_Frozen):
+    agency: str | None = None
+    year: int | None = None
+    published: str | None = Field(default=None, description="ISO date YYYY-MM-DD, None = not found")
+
+
+class Section(_Frozen):
+    title: str
+    text: str = Field(description="section body in normalized text")
+    span: tuple[int, int] = Field(description="half-open offsets into the original decoded text")
+
+
+CellValue = int | Decimal | None
+
+
+class Cell(_Frozen):
+    value: CellValue = Field(description="int for counts, Decimal for money/decimals, None = blank or not found")
+    raw: str = Field(description="characters read from the original text at span")
+    span: tuple[int, int] | None = Field(description="half-open offsets into the original decoded text")
+    confidence: float
+    status: CellStatus
+    alternatives: list[list[Any]] = Field(default_factory=list, description="other readings the source supports")
+
+    @field_serializer("value")
+    def _value_json(self, value: CellValue) -> int | float | None:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+        return value
+
+
+class Check(_Frozen):
+    rule: str
+    status: CheckStatus
+    cells: list[str]
+    detail: str = ""
+
+
+class Review(_Frozen):
+    needed: bool
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Figure(_Frozen):
+    """A figure outside the official tables (pre-2019 and narrative-only reports)."""
+
+    label: str
+    value: int | Decimal
+    unit: str
+    span: tuple[int, int]
+
+
+class ErrorInfo(_Frozen):
+    kind: str = Field(description="input_error | internal_error | timeout")
+    message: str
+
+
+class ExtractionOutput(_Frozen):
+    """One JSON object per report: the output contract v1."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    doc_id: str = Field(description="sha256 of the raw input bytes (hex)")
+    source: SourceInfo
+    template: Template = "unknown"
+    template_detail: dict[str, str] = Field(
+        default_factory=dict, description="layout found per table, e.g. {'applications': '2019'} in a hybrid"
+    )
+    meta: Meta = Meta()
+    sections: dict[SectionKey, Section] = Field(default_factory=dict)
+    cells: dict[str, Cell] = Field(default_factory=dict)
+    checks: list[Check] = Field(default_factory=list)
+    review: Review = Review(needed=False)
+    figures: list[Figure] = Field(default_factory=list)
+    confidence: float | None = Field(default=None, description="document confidence, None for error records")
+    tagger: str | None = Field(default=None, description="which tagger read the text, with its version")
+    error: ErrorInfo | None = Field(default=None, description="set only when the document could not be read")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=False)

@@ -1,0 +1,130 @@
+"""RuleTagger: the regex baseline and the source of silver labels, behind the ``Tagger`` protocol."""
+
+from __future__ import annotations
+
+import re
+
+from extractor import template as tpl
+from extractor.segment import find_headings, table_regions
+from extractor.types import NormalizedDoc, Span, TaggedDoc
+
+_ROW_PATTERNS = tuple(
+    dict.fromkeys(
+        r.pattern
+        for rows in (tpl.ACTIVE_2019, tpl.ACTIVE_2021, tpl.APPLICATIONS_2019, tpl.APPLICATIONS_2021)
+        for r in rows
+    )
+)
+_GROUP_LABELS = r"[(]三[)]\s*不予公开|[(]四[)]\s*无法提供|[(]五[)]\s*不予处理|[(]六[)]\s*其他处理|三、\s*本年度办理结果"
+ROW_RX = re.compile("|".join(f"(?:{p})" for p in (*_ROW_PATTERNS, _GROUP_LABELS)))
+TITLE_ITEM_RX = re.compile(r"第二十条\s*第\s*[(]\s*[一二三四五六七八九十]+\s*[)]\s*项")
+COL_RX = re.compile(
+    "|".join(
+        sorted(
+            (
+                "信息内容", "本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年新制作数量",
+                "本年新公开数量", "对外公开总数量", "上一年项目数量", r"本年增\s*/\s*减?", "处理决定数量",
+                "采购项目数量", "采购总金额", r"本年收费金额\s*[(]单位\s*:\s*万元[)]", "本年收费金额", "申请人情况",
+                "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计",
+                "结果维持", "结果纠正", "其他结果", "尚未审结", "行政复议", "行政诉讼", "未经复议直接起诉",
+                "复议后起诉", r"(?<=\s)其他(?=\s)",
+                r"[(]本列数据的勾稽关系为[^)]*[)]",
+            ),
+            key=len,
+            reverse=True,
+        )
+    )
+)
+# A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、".
+VALUE_RX = re.compile(r"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$)")
+BLANK_RX = re.compile(r"(?:(?<=[\t\n ])|^)(?:—+|/|-|--|无|\\)(?=[\t\n ]|$)", re.MULTILINE)
+_LABEL_CHAR = re.compile(r"[\u3400-\u9fff()“”\"、,.:;“”‘’/]")
+
+
+class RuleTagger:
+    """Regex tagger over the normalized text; tables are located by section headings first."""
+
+    name = "rules-1"
+
+    def tag(self, doc: NormalizedDoc) -> TaggedDoc:
+        text = doc.text
+        headings = find_headings(text)
+        spans: list[Span] = [Span(h.start, h.end, "SECTION") for h in headings]
+        for start, end in table_regions(text, headings).values():
+            spans.extend(self._tag_table(text, start, end))
+        spans = _drop_overlaps(spans)
+        return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)
+
+    def _tag_table(self, text: str, start: int, end: int) -> list[Span]:
+        taken = bytearray(end - start)
+        out: list[Span] = []
+
+        def free(s: int, e: int) -> bool:
+            return not any(taken[s - start : e - start])
+
+        def claim(s: int, e: int, label: str) -> None:
+            if free(s, e):
+                taken[s - start : e - start] = b"\x01" * (e - s)
+                out.append(Span(s, e, label))
+
+        for m in _heading_rx().finditer(text, start, end):
+            taken[m.start() - start : m.end() - start] = b"\x01" * (m.end() - m.start())
+        for m in TITLE_ITEM_RX.finditer(text, start, end):
+            claim(m.start(), m.end(), "TITLE_ITEM")
+        rows = [(m.start(), m.end()) for m in ROW_RX.finditer(text, start, end) if free(m.start(), m.end())]
+        for s, e in rows:
+            taken[s - start : e - start] = b"\x01" * (e - s)
+        for m in COL_RX.finditer(text, start, end):
+            claim(m.start(), m.end(), "COL")
+        for s, e in rows:  # grow each key phrase over the unclaimed rest of its printed label
+            taken[s - start : e - start] = b"\x00" * (e - s)
+            s2, e2 = _expand_label(text, s, e, start, end, taken)
+            claim(s2, e2, "ROW")
+        for seg_start, seg_end in _free_segments(taken, start):
+            segment = text[seg_start:seg_end]
+            for m in VALUE_RX.finditer(segment):
+                claim(seg_start + m.start(), seg_start + m.end(), "VALUE")
+            for m in BLANK_RX.finditer(segment):
+                claim(seg_start + m.start(), seg_start + m.end(), "BLANK")
+        return out
+
+
+def _free_segments(taken: bytearray, offset: int) -> list[tuple[int, int]]:
+    """Maximal runs of unclaimed characters, as absolute offsets."""
+    return [(offset + m.start(), offset + m.end()) for m in re.finditer(rb"\x00+", bytes(taken))]
+
+
+def _heading_rx() -> re.Pattern[str]:
+    from extractor.segment import SECTION_PATTERNS
+
+    return re.compile("|".join(f"(?:{p})" for _, p in SECTION_PATTERNS))
+
+
+def _expand_label(text: str, s: int, e: int, lo: int, hi: int, taken: bytearray) -> tuple[int, int]:
+    """Grow a matched key phrase to the whole printed label: its numbering and the rest of its words."""
+
+    def is_free(i: int) -> bool:
+        return not taken[i - lo]
+
+    while s > lo and is_free(s - 1):
+        ch = text[s - 1]
+        if _LABEL_CHAR.match(ch) and not (ch == ")" and text[s - 2 : s - 1].isdigit()):
+            s -= 1
+        elif ch.isdigit() and text[s : s + 1] in ".、":  # the item number; glued text may precede it
+            s -= 1
+            break
+        else:
+            break
+    while e < hi and is_free(e) and _LABEL_CHAR.match(text[e]):
+        e += 1
+    return s, e
+
+
+def _drop_overlaps(spans: list[Span]) -> list[Span]:
+    spans.sort(key=lambda sp: (sp.start, -(sp.end - sp.start)))
+    kept: list[Span] = []
+    for sp in spans:
+        if kept and sp.start < kept[-1].end:
+            continue
+        kept.append(sp)
+    return kept

@@ -1,0 +1,139 @@
+"""The official table layouts (2019 试行 and 2021) as data: rows, columns, label patterns and rules.
+
+Row and column keys are the output contract's; the regular expressions match the labels as printed
+(after normalization: full-width folded, line-broken labels re-joined). Imports only ``schema``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+APPLICANT_COLUMNS: tuple[str, ...] = (
+    "natural_person",  # 自然人
+    "business",  # 商业企业
+    "research",  # 科研机构
+    "social_org",  # 社会公益组织
+    "legal_service",  # 法律服务机构
+    "other_org",  # 其他
+    "total",  # 总计
+)
+
+
+@dataclass(frozen=True)
+class RowDef:
+    """One value row of a table: its key, the label pattern, and the columns it carries."""
+
+    key: str
+    pattern: str
+    columns: tuple[str, ...]
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+
+_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern not in _CACHE:
+        _CACHE[pattern] = re.compile(pattern)
+    return _CACHE[pattern]
+
+
+# ---- Table 二: active disclosure -------------------------------------------------------------
+ACTIVE_2021: tuple[RowDef, ...] = (
+    RowDef("rules", r"(?<!规范性文件)规章", ("made", "repealed", "in_force")),
+    RowDef("normative_docs", r"(?:行政)?规范性文件", ("made", "repealed", "in_force")),
+    RowDef("licensing", r"行政许可", ("decisions",)),
+    RowDef("penalty", r"行政处罚", ("decisions",)),
+    RowDef("enforcement", r"行政强制", ("decisions",)),
+    RowDef("fees", r"行政事业性收费", ("amount_wan",)),
+)
+
+ACTIVE_2019: tuple[RowDef, ...] = (
+    RowDef("rules", r"(?<!规范性文件)规章", ("new_made", "new_published", "total_published")),
+    RowDef("normative_docs", r"(?:行政)?规范性文件", ("new_made", "new_published", "total_published")),
+    RowDef("licensing", r"行政许可", ("prev_items", "change", "decisions")),
+    RowDef("other_services", r"其他对外管理服务事项", ("prev_items", "change", "decisions")),
+    RowDef("penalty", r"行政处罚", ("prev_items", "change", "decisions")),
+    RowDef("enforcement", r"行政强制", ("prev_items", "change", "decisions")),
+    RowDef("fees", r"行政事业性收费", ("prev_items", "change")),
+    RowDef("procurement", r"政府集中采购", ("items", "amount_yuan")),
+)
+
+# Column headers that identify the 2019 layout of table 二 (the 2021 layout has none of them).
+ACTIVE_2019_MARKERS = re.compile(r"本年新制作|本年新公开|对外公开总数|上一年项目数|政府集中采购|采购总金额")
+ACTIVE_2021_MARKERS = re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年收费金额|本年处理决定数量")
+
+# Cells that hold decimals (Decimal) rather than counts (int).
+DECIMAL_CELLS = frozenset({"active.fees.amount_wan", "active.procurement.amount_yuan"})
+# Cells that may carry a sign (本年增/减).
+SIGNED_COLUMNS = frozenset({"change"})
+
+# ---- Table 三: applications ------------------------------------------------------------------
+_A = APPLICANT_COLUMNS
+_RESULT_ROWS_COMMON: tuple[RowDef, ...] = (
+    RowDef("granted", r"予以公开", _A),
+    RowDef("partially_granted", r"部分公开", _A),
+    RowDef("withheld_state_secret", r"属于国家秘密", _A),
+    RowDef("withheld_prohibited_by_law", r"其他法律.{0,6}?止公开", _A),
+    RowDef("withheld_security_stability", r"危及.{0,2}三安全一稳定", _A),
+    RowDef("withheld_third_party", r"保护第三方合法权益", _A),
+    RowDef("withheld_internal_affairs", r"三类内部事务", _A),
+    RowDef("withheld_process_info", r"四类过程性", _A),
+    RowDef("withheld_enforcement_file", r"行政执法案卷", _A),
+    RowDef("withheld_query", r"行政查询事项", _A),
+    RowDef("unavailable_not_held", r"不掌握相关政府信息", _A),
+    RowDef("unavailable_needs_creation", r"没有现成信息", _A),
+    RowDef("unavailable_unclear", r"补正后申请内容仍?不明确", _A),
+    RowDef("rejected_petition", r"信访举报投诉", _A),
+    RowDef("rejected_duplicate", r"(?<![反])重复申请", _A),
+    RowDef("rejected_publication", r"公开出版物", _A),
+    RowDef("rejected_excessive", r"大量反复", _A),
+    RowDef("rejected_reconfirm", r"确认或重新出具", _A),
+)
+_HEAD_ROWS: tuple[RowDef, ...] = (
+    RowDef("new_received", r"本年新收", _A),
+    RowDef("carried_over", r"上年结转", _A),
+)
+_TAIL_ROWS: tuple[RowDef, ...] = (
+    RowDef("total", r"[(（]七[)）]\s*总计|^\s*总计", _A),
+    RowDef("carried_forward", r"结转下年度", _A),
+)
+APPLICATIONS_2021: tuple[RowDef, ...] = (
+    *_HEAD_ROWS,
+    *_RESULT_ROWS_COMMON,
+    RowDef("other_no_correction", r"逾期不补正", _A),
+    RowDef("other_no_fee", r"缴纳费用", _A),
+    RowDef("other_other", r"(?:3|三)[.．、]\s*其他(?!法律|处理|结果)", _A),
+    *_TAIL_ROWS,
+)
+APPLICATIONS_2019: tuple[RowDef, ...] = (
+    *_HEAD_ROWS,
+    *_RESULT_ROWS_COMMON,
+    RowDef("other", r"[(（]六[)）]\s*其他处理", _A),
+    *_TAIL_ROWS,
+)
+APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补正|缴纳费用")
+
+RESULT_ROWS_2021 = tuple(r.key for r in APPLICATIONS_2021[2:-2])
+RESULT_ROWS_2019 = tuple(r.key for r in APPLICATIONS_2019[2:-2])
+
+# ---- Table 四: review and litigation ---------------------------------------------------------
+REVIEW_BLOCKS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_review")
+REVIEW_OUTCOMES: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+
+
+def review_keys() -> list[str]:
+    """The 15 cells of table 四 in printed order: 复议, 未经复议直接起诉, 复议后起诉; five outcomes each."""
+    return [f"review.{b}.{o}" for b in REVIEW_BLOCKS for o in REVIEW_OUTCOMES]
+
+
+def active_rows(template: str) -> tuple[RowDef, ...]:
+    return ACTIVE_2019 if template == "2019" else ACTIVE_2021
+
+
+def application_rows(template: str) -> tuple[RowDef, ...]:
+    return APPLICATIONS_2019 if template == "2019" else APPLICATIONS_2021
