@@ -167,6 +167,16 @@ def _draft(part: Part, key: str, status: CellStatus, confidence: float, blank: b
 
 def row_readings(keys: list[str], group: list[Token], row_sum: bool, issues: list[Issue], where: str) -> list[Reading]:
     """Every reading of ``group`` as the cells ``keys``; more than one means the row is ambiguous."""
+    if len(group) > 1 and (group[0].blank or group[-1].blank):
+        # A blank marker at the edge of a group may be layout (an empty header or trailing cell), not a cell:
+        # offer the readings with and without it and let the rules decide.
+        trimmed = group[1:] if group[0].blank else group[:-1]
+        sub: list[Issue] = []
+        return row_readings(keys, trimmed, row_sum, sub, where) + _edge_blank_readings(keys, group, row_sum, issues, where)
+    return _edge_blank_readings(keys, group, row_sum, issues, where)
+
+
+def _edge_blank_readings(keys: list[str], group: list[Token], row_sum: bool, issues: list[Issue], where: str) -> list[Reading]:
     n = len(keys)
     signed = any(k.rsplit(".", 1)[1] in tpl.SIGNED_COLUMNS for k in keys)
     blanks = {t.start for t in group if t.blank}
@@ -176,7 +186,7 @@ def row_readings(keys: list[str], group: list[Token], row_sum: bool, issues: lis
                  for t, k in zip(group, keys, strict=True)]]
     if len(group) > n:
         issues.append(Issue(code=IssueCode.EXTRA_VALUES, path=where, detail=f"{len(group)} values for {n} cells; first {n} kept"))
-        return row_readings(keys, group[:n], row_sum, issues, where)
+        return _edge_blank_readings(keys, group[:n], row_sum, issues, where)
     splits = enumerate_splits(_pieces(group), [n], sum_rule if row_sum else None, signed=signed)
     if not splits and row_sum:
         splits = enumerate_splits(_pieces(group), [n], None, signed=signed)
@@ -212,8 +222,11 @@ def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: 
 
 # ---- choosing among readings with the table's rules ---------------------------------------------
 def choose(readings: dict[str, list[Reading]], keys: dict[str, list[str]], rules: list[Rule],
-           issues: list[Issue]) -> dict[str, CellDraft]:
-    """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique."""
+           issues: list[Issue], evidence: frozenset[int] = frozenset()) -> dict[str, CellDraft]:
+    """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique.
+
+    When the rules leave several, readings whose numbers (≥ 10) the narrative states (``evidence``) are preferred.
+    """
     cells: dict[str, CellDraft] = {}
     ambiguous = {row: rs for row, rs in readings.items() if len(rs) > 1}
     for row, rs in readings.items():
@@ -232,16 +245,26 @@ def choose(readings: dict[str, list[Reading]], keys: dict[str, list[str]], rules
             values.update({k: c.value for k, c in zip(keys[row], reading, strict=True)})
         if all(rule_holds(rule, values) is not False for rule in relevant):
             passing.append(combo)
-    if len(passing) == 1:
-        for row, reading in zip(rows, passing[0], strict=True):
+    how = "the table's rules"
+    if len(passing) > 1:  # prefer readings that account for every printed token (fewest gaps)
+        gaps = [sum(c.status is CellStatus.MISSING for reading in combo for c in reading) for combo in passing]
+        passing = [combo for combo, g in zip(passing, gaps, strict=True) if g == min(gaps)]
+    pool = passing or list(itertools.islice(itertools.product(*(ambiguous[r] for r in rows)), MAX_COMBINATIONS))
+    if len(pool) > 1 and evidence:
+        hits = [sum(c.value in evidence for reading in combo for c in reading
+                    if isinstance(c.value, int) and c.value >= 10) for combo in pool]
+        if max(hits) > 0:
+            pool = [combo for combo, h in zip(pool, hits, strict=True) if h == max(hits)]
+            how = "figures the report's narrative states"
+    if len(pool) == 1 and (passing or how != "the table's rules"):
+        for row, reading in zip(rows, pool[0], strict=True):
             cells.update(zip(keys[row], reading, strict=True))
-            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=row, detail="split chosen by the table's rules"))
+            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}"))
         return cells
-    pool = passing or list(itertools.product(*(ambiguous[r] for r in rows)))[:MAX_COMBINATIONS]
     for idx, row in enumerate(rows):
         options = [combo[idx] for combo in pool]
         issues.append(Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row,
-                            detail=f"{len(passing)} readings satisfy the rules; cells that differ are left empty"))
+                            detail=f"{len(pool)} readings remain; cells that differ are left empty"))
         alternatives = [[str(c.value) for c in reading] for reading in _unique(options)][:SHOWN_ALTERNATIVES]
         for col, key in enumerate(keys[row]):
             vals = {str(o[col].value) for o in options}
@@ -262,7 +285,8 @@ def _unique(readings: list[Reading]) -> list[Reading]:
 
 # ---- tables -----------------------------------------------------------------------------------
 def _row_table(tagged: TaggedDoc, region: tuple[int, int], table: TableKey, rows: tuple[tpl.RowDef, ...],
-               row_sum: bool, rules: list[Rule], issues: list[Issue]) -> dict[str, CellDraft]:
+               row_sum: bool, rules: list[Rule], issues: list[Issue],
+               evidence: frozenset[int] = frozenset()) -> dict[str, CellDraft]:
     text = tagged.doc.text
     tokens, separators = _tokens(tagged, *region)
     labels: list[Span] = []
@@ -290,12 +314,22 @@ def _row_table(tagged: TaggedDoc, region: tuple[int, int], table: TableKey, rows
     for rowdef in rows:
         if rowdef.key not in seen:
             issues.append(Issue(code=IssueCode.ROW_NOT_FOUND, path=f"{table}.{rowdef.key}", detail="row label not found"))
-    return choose(readings, keys, rules, issues)
+    return choose(readings, keys, rules, issues, evidence)
+
+
+_STATED = re.compile(r"(?<![\d.])(\d+)\s*(?:件|条|个|项)")
+
+
+def narrative_figures(text: str) -> frozenset[int]:
+    """Counts the narrative states (``制发的规范性文件88件``): outside evidence for ambiguous splits."""
+    return frozenset(int(m.group(1)) for m in _STATED.finditer(text))
 
 
 def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue]) -> dict[str, CellDraft]:
     tokens, _ = _tokens(tagged, *region)
     keys = tpl.review_keys()
+    while len(tokens) > len(keys) and (tokens[0].blank or tokens[-1].blank):  # empty header cells
+        tokens = tokens[1:] if tokens[0].blank else tokens[:-1]
     if not tokens:
         issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path="review", detail="no values in table 四"))
         return {}
@@ -331,7 +365,9 @@ def assemble(tagged: TaggedDoc) -> Assembly:
     if "active" in regions:
         lo, hi = regions["active"]
         layouts["active"] = active_layout(text[lo:hi])
-        cells.update(_row_table(tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues))
+        evidence = narrative_figures(text[:lo])
+        cells.update(_row_table(tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues,
+                                evidence))
     if "applications" in regions:
         lo, hi = regions["applications"]
         layout = "2021" if tpl.APPLICATIONS_2021_MARKERS.search(text, lo, hi) else "2019"

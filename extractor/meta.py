@@ -18,7 +18,7 @@ _AGENCY_TAIL = re.compile(r"(?:政府|办公室|办事处|局|委员会|委|厅|
 _PUBLISHED = re.compile(
     r"(?:发布时间|发布日期|公开日期|成文日期|发文日期|日期)\s*[:]?\s*(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
 )
-_PREFIX = re.compile(r"([\u4e00-\u9fff]{2,6}?[省市州盟])$")
+PREAMBLE_CHARS = 800
 
 
 def find_meta(doc: NormalizedDoc) -> Meta:
@@ -26,6 +26,7 @@ def find_meta(doc: NormalizedDoc) -> Meta:
     head = text[:3000]
     agency: str | None = None
     year: int | None = None
+    title_end = 0
     candidates = [m for m in _TITLE.finditer(head)]
     hint = doc.source.title_hint
     hint_match = _TITLE.search(_fold(hint)) if hint else None
@@ -33,6 +34,7 @@ def find_meta(doc: NormalizedDoc) -> Meta:
         if "根据" in m.group("agency") or "编制" in m.group("agency"):
             continue
         year = int(m.group("year"))
+        title_end = m.end()
         raw_agency = doc.raw(*m.span("agency")).strip() if m.group("agency").strip() else ""
         agency = raw_agency or _previous_line_agency(doc, m.start())
         break
@@ -40,7 +42,7 @@ def find_meta(doc: NormalizedDoc) -> Meta:
         year = year or int(hint_match.group("year"))
         agency = agency or (hint_match.group("agency").strip() or None)
     if agency:
-        agency = _expand(agency, text)
+        agency = _expand(agency, text, title_end)
     published = None
     pm = _PUBLISHED.search(text[:5000])
     if pm:
@@ -62,19 +64,21 @@ def _previous_line_agency(doc: NormalizedDoc, pos: int) -> str | None:
     return None
 
 
-def _expand(agency: str, text: str) -> str:
-    """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the body names it with its city more than once."""
+def _expand(agency: str, text: str, title_end: int) -> str:
+    """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the preamble after the title names it with its city."""
     if not re.match(r"[\u4e00-\u9fff]{2,6}?[区县]", agency):
         return agency
-    prefixes = Counter()
-    for m in re.finditer(re.escape(agency), text):
-        p = _PREFIX.search(text[max(0, m.start() - 7) : m.start()])
-        if p and not re.search(r"[全本我该各]", p.group(1)):
-            prefixes[p.group(1)] += 1
+    prefixes: Counter[str] = Counter()
+    preamble = text[title_end : title_end + PREAMBLE_CHARS]
+    for m in re.finditer(re.escape(agency), preamble):
+        before = preamble[max(0, m.start() - 6) : m.start()]
+        for n in range(3, len(before) + 1):  # the shortest city name: 淮安市, not 由淮安市
+            cand = before[-n:]
+            if cand[-1] in "省市州盟" and re.fullmatch(r"[\u4e00-\u9fff]+", cand):
+                prefixes[cand] += 1
+                break
     if prefixes:
-        prefix, count = prefixes.most_common(1)[0]
-        if count >= 1:
-            return prefix + agency
+        return prefixes.most_common(1)[0][0] + agency
     return agency
 
 

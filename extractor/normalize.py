@@ -97,9 +97,17 @@ def simplified_edits(text: str) -> list[Edit]:
 _KEEP = frozenset("“”‘’—…·、。")
 
 
+_NBSP_CELL = re.compile(r"(?m)^[\t ]*(\xa0)[\t \xa0]*$")
+BLANK_MARK = "—"
+
+
 def width_edits(text: str) -> list[Edit]:
-    edits = []
+    """NFKC per character; a line holding only a no-break space (an exported empty cell) becomes ``—``."""
+    edits = [(m.start(1), m.end(1), BLANK_MARK) for m in _NBSP_CELL.finditer(text)]
+    blank_at = {e[0] for e in edits}
     for i, ch in enumerate(text):
+        if i in blank_at:
+            continue
         if ord(ch) < 128 or ch in _KEEP:
             continue
         if ch in "\u3000\xa0":
@@ -108,7 +116,7 @@ def width_edits(text: str) -> list[Edit]:
         folded = unicodedata.normalize("NFKC", ch)
         if folded != ch and folded.strip():
             edits.append((i, i + 1, folded))
-    return edits
+    return sorted(edits)
 
 
 # ---- page numbers and web chrome --------------------------------------------------------------

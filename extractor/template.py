@@ -1,7 +1,7 @@
 """The official table layouts (2019 试行 and 2021) as data: rows, columns, label patterns and rules.
 
 Row and column keys are the output contract's; the regular expressions match the labels as printed
-(after normalization: full-width folded, line-broken labels re-joined). Imports only ``schema``.
+(after normalization: full-width folded, line-broken labels re-joined). Imports nothing of ours.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ _RESULT_ROWS_COMMON: tuple[RowDef, ...] = (
     RowDef("rejected_duplicate", r"(?<![反])重复申请", _A),
     RowDef("rejected_publication", r"公开出版物", _A),
     RowDef("rejected_excessive", r"大量反复", _A),
-    RowDef("rejected_reconfirm", r"确认或重新出具", _A),
+    RowDef("rejected_reconfirm", r"要求行政机关确认|确认或重新出具", _A),
 )
 _HEAD_ROWS: tuple[RowDef, ...] = (
     RowDef("new_received", r"本年新收", _A),
@@ -105,8 +105,8 @@ _TAIL_ROWS: tuple[RowDef, ...] = (
 APPLICATIONS_2021: tuple[RowDef, ...] = (
     *_HEAD_ROWS,
     *_RESULT_ROWS_COMMON,
-    RowDef("other_no_correction", r"逾期不补正", _A),
-    RowDef("other_no_fee", r"缴纳费用", _A),
+    RowDef("other_no_correction", r"逾期不补", _A),
+    RowDef("other_no_fee", r"缴纳费用|按收费通知", _A),
     RowDef("other_other", r"(?:3|三)[.．、]\s*其他(?!法律|处理|结果)", _A),
     *_TAIL_ROWS,
 )
@@ -116,7 +116,7 @@ APPLICATIONS_2019: tuple[RowDef, ...] = (
     RowDef("other", r"[(（]六[)）]\s*其他处理", _A),
     *_TAIL_ROWS,
 )
-APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补正|缴纳费用")
+APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补|缴纳费用|按收费通知")
 
 RESULT_ROWS_2021 = tuple(r.key for r in APPLICATIONS_2021[2:-2])
 RESULT_ROWS_2019 = tuple(r.key for r in APPLICATIONS_2019[2:-2])

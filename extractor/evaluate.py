@@ -1,0 +1,123 @@
+"""Cell accuracy of outputs against gold files, per table, per template and per file; rule pass rates."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+def _stem(path: str) -> str:
+    return Path(path).name.rsplit(".", 1)[0]
+
+
+def same_value(got: Any, want: Any) -> bool:
+    if got is None or want is None:
+        return got is None and want is None
+    try:
+        return abs(Decimal(str(got)) - Decimal(str(want))) < Decimal("1e-6")
+    except ArithmeticError:
+        return str(got) == str(want)
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += ok
+        self.total += 1
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.right}/{self.total} = {self.rate:.4f}" if self.total else "-"
+
+
+@dataclass
+class Report:
+    cells: Tally = field(default_factory=Tally)
+    meta: Tally = field(default_factory=Tally)
+    by_table: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_template: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_format: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_file: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    tables_all_rules_pass: Tally = field(default_factory=Tally)
+    wrong: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    missing_outputs: list[str] = field(default_factory=list)
+
+
+def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
+    outputs = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            doc = json.loads(line)
+            outputs[_stem((doc.get("source") or {}).get("path") or "")] = doc
+    return outputs
+
+
+def _tables_pass(doc: dict[str, Any]) -> dict[str, bool]:
+    """Per table found: True when no rule of that table fails or is unassessable."""
+    ok: dict[str, bool] = {}
+    for key in {k.split(".", 1)[0] for k in doc.get("cells") or {}}:
+        ok[key] = True
+    for check in doc.get("checks") or []:
+        table = check["rule"].split(".", 1)[0]
+        if table in ok and check["status"] not in ("pass", "repaired"):
+            ok[table] = False
+    return ok
+
+
+def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
+    report = Report()
+    for gold_path in sorted(gold_dir.glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        key = _stem(gold.get("file") or gold_path.name)
+        doc = outputs.get(key)
+        if doc is None:
+            report.missing_outputs.append(key)
+            doc = {}
+        got_cells = doc.get("cells") or {}
+        template = gold.get("template") or "unknown"
+        fmt = (doc.get("source") or {}).get("format") or Path(gold.get("file") or "").suffix.lstrip(".")
+        for cell_key, want in (gold.get("cells") or {}).items():
+            got = got_cells.get(cell_key)
+            ok = isinstance(got, dict) and same_value(got.get("value"), want)
+            for tally in (report.cells, report.by_table[cell_key.split(".", 1)[0]], report.by_template[template],
+                          report.by_format[fmt], report.by_file[key]):
+                tally.add(ok)
+            if not ok:
+                report.wrong[key].append(f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}")
+        report.meta.add(doc.get("template") == template)
+        for meta_field in ("year", "agency"):
+            want = (gold.get("meta") or {}).get(meta_field)
+            if want is not None:
+                report.meta.add((doc.get("meta") or {}).get(meta_field) == want)
+        for passed in _tables_pass(doc).values():
+            report.tables_all_rules_pass.add(passed)
+    return report
+
+
+def format_report(report: Report, per_file_errors: int = 5) -> str:
+    lines = ["cell accuracy by table:"]
+    lines += [f"  {k:<14} {v}" for k, v in sorted(report.by_table.items())]
+    lines.append("cell accuracy by template:")
+    lines += [f"  {k:<14} {v}" for k, v in sorted(report.by_template.items())]
+    lines.append("cell accuracy by input format:")
+    lines += [f"  {k:<14} {v}" for k, v in sorted(report.by_format.items())]
+    lines.append("cell accuracy by file:")
+    for k, v in sorted(report.by_file.items()):
+        lines.append(f"  {k:<28} {v}")
+        lines += [f"      {w}" for w in report.wrong.get(k, [])[:per_file_errors]]
+    if report.missing_outputs:
+        lines.append(f"no output for {len(report.missing_outputs)} gold files: {', '.join(report.missing_outputs)}")
+    lines.append(f"tables whose rules all pass: {report.tables_all_rules_pass}")
+    lines.append(f"meta accuracy: {report.meta}")
+    lines.append(f"cell_accuracy={report.cells.rate:.4f} ({report.cells.right}/{report.cells.total})")
+    return "\n".join(lines)
