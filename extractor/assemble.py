@@ -88,8 +88,16 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
         if sp.start < lo or sp.end > hi:
             continue
         if sp.label in ("VALUE", "BLANK"):
-            tokens.append(Token(sp.start, sp.end, text[sp.start : sp.end], sp.label == "BLANK",
-                                text.count("\n", lo, sp.start), sp.score))
+            tokens.append(
+                Token(
+                    sp.start,
+                    sp.end,
+                    text[sp.start : sp.end],
+                    sp.label == "BLANK",
+                    text.count("\n", lo, sp.start),
+                    sp.score,
+                )
+            )
         elif sp.label in ("ROW", "TITLE_ITEM", "COL", "SECTION"):
             separators.append(sp)
     return tokens, separators
@@ -116,7 +124,9 @@ def _groups(tokens: list[Token], separators: list[Span]) -> list[list[Token]]:
 
 def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
     """Monotone alignment label index → group index. A group right after its label costs 0, right before 0.3."""
-    items = sorted([(sp.start, "L", i) for i, sp in enumerate(labels)] + [(g[0].start, "G", j) for j, g in enumerate(groups)])
+    items = sorted(
+        [(sp.start, "L", i) for i, sp in enumerate(labels)] + [(g[0].start, "G", j) for j, g in enumerate(groups)]
+    )
     pos_l = {i: p for p, (_, kind, i) in enumerate(items) if kind == "L"}
     pos_g = {j: p for p, (_, kind, j) in enumerate(items) if kind == "G"}
     n, m = len(labels), len(groups)
@@ -172,38 +182,63 @@ def row_readings(keys: list[str], group: list[Token], row_sum: bool, issues: lis
         # offer the readings with and without it and let the rules decide.
         trimmed = group[1:] if group[0].blank else group[:-1]
         sub: list[Issue] = []
-        return row_readings(keys, trimmed, row_sum, sub, where) + _edge_blank_readings(keys, group, row_sum, issues, where)
+        return row_readings(keys, trimmed, row_sum, sub, where) + _edge_blank_readings(
+            keys, group, row_sum, issues, where
+        )
     return _edge_blank_readings(keys, group, row_sum, issues, where)
 
 
-def _edge_blank_readings(keys: list[str], group: list[Token], row_sum: bool, issues: list[Issue], where: str) -> list[Reading]:
+def _edge_blank_readings(
+    keys: list[str], group: list[Token], row_sum: bool, issues: list[Issue], where: str
+) -> list[Reading]:
     n = len(keys)
     signed = any(k.rsplit(".", 1)[1] in tpl.SIGNED_COLUMNS for k in keys)
     blanks = {t.start for t in group if t.blank}
     score = min(t.score for t in group)
     if len(group) == n:
-        return [[_draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.97 * score, t.start in blanks)
-                 for t, k in zip(group, keys, strict=True)]]
+        return [
+            [
+                _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.97 * score, t.start in blanks)
+                for t, k in zip(group, keys, strict=True)
+            ]
+        ]
     if len(group) > n:
-        issues.append(Issue(code=IssueCode.EXTRA_VALUES, path=where, detail=f"{len(group)} values for {n} cells; first {n} kept"))
+        issues.append(
+            Issue(code=IssueCode.EXTRA_VALUES, path=where, detail=f"{len(group)} values for {n} cells; first {n} kept")
+        )
         return _edge_blank_readings(keys, group[:n], row_sum, issues, where)
     splits = enumerate_splits(_pieces(group), [n], sum_rule if row_sum else None, signed=signed)
     if not splits and row_sum:
         splits = enumerate_splits(_pieces(group), [n], None, signed=signed)
     if splits:
-        issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=where,
-                            detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)"))
+        issues.append(
+            Issue(
+                code=IssueCode.GLUED_DIGITS,
+                path=where,
+                detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)",
+            )
+        )
         conf = 0.9 if len(splits) == 1 else 0.6
-        return [[_draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks) for p, k in zip(parts, keys, strict=True)]
-                for parts in splits]
+        return [
+            [
+                _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks)
+                for p, k in zip(parts, keys, strict=True)
+            ]
+            for parts in splits
+        ]
     return [_short_row(keys, group, issues, where)]
 
 
 def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> Reading:
     """Fewer values than cells: the first value is the first column and the last the last; gaps left missing."""
     n = len(keys)
-    issues.append(Issue(code=IssueCode.SHORT_ROW, path=where,
-                        detail=f"{len(group)} values for {n} cells; first/last anchored, cells {len(group) - 1}..{n - 2} missing"))
+    issues.append(
+        Issue(
+            code=IssueCode.SHORT_ROW,
+            path=where,
+            detail=f"{len(group)} values for {n} cells; first/last anchored, cells {len(group) - 1}..{n - 2} missing",
+        )
+    )
     placed: list[Token | None] = [None] * n
     if len(group) >= 2:
         placed[0], placed[-1] = group[0], group[-1]
@@ -221,59 +256,94 @@ def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: 
 
 
 # ---- choosing among readings with the table's rules ---------------------------------------------
-def choose(readings: dict[str, list[Reading]], keys: dict[str, list[str]], rules: list[Rule],
-           issues: list[Issue], evidence: frozenset[int] = frozenset()) -> dict[str, CellDraft]:
+Combo = tuple[Reading, ...]
+
+
+def choose(
+    readings: dict[str, list[Reading]],
+    keys: dict[str, list[str]],
+    rules: list[Rule],
+    issues: list[Issue],
+    evidence: frozenset[int] = frozenset(),
+) -> dict[str, CellDraft]:
     """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique.
 
-    When the rules leave several, readings whose numbers (≥ 10) the narrative states (``evidence``) are preferred.
+    Among combinations the rules allow, those that leave fewest cells empty are preferred; when several remain,
+    those whose numbers (≥ 10) the narrative states (``evidence``) are. Otherwise differing cells stay empty.
     """
     cells: dict[str, CellDraft] = {}
-    ambiguous = {row: rs for row, rs in readings.items() if len(rs) > 1}
     for row, rs in readings.items():
         if len(rs) == 1:
             cells.update(zip(keys[row], rs[0], strict=True))
-    if not ambiguous:
+    rows = [row for row, rs in readings.items() if len(rs) > 1]
+    if not rows:
         return cells
-    rows = list(ambiguous)
-    base = {k: c.value for k, c in cells.items() if c.status is not CellStatus.MISSING}
-    relevant = [r for r in rules if any(k in r.cells for row in rows for k in keys[row])]
-    passing: list[tuple[Reading, ...]] = []
-    combos = itertools.product(*(ambiguous[r] for r in rows))
-    for combo in itertools.islice(combos, MAX_COMBINATIONS):
-        values = dict(base)
-        for row, reading in zip(rows, combo, strict=True):
-            values.update({k: c.value for k, c in zip(keys[row], reading, strict=True)})
-        if all(rule_holds(rule, values) is not False for rule in relevant):
-            passing.append(combo)
+    all_combos = list(itertools.islice(itertools.product(*(readings[r] for r in rows)), MAX_COMBINATIONS))
+    passing = _fewest_gaps(_passing(all_combos, rows, keys, cells, rules))
     how = "the table's rules"
-    if len(passing) > 1:  # prefer readings that account for every printed token (fewest gaps)
-        gaps = [sum(c.status is CellStatus.MISSING for reading in combo for c in reading) for combo in passing]
-        passing = [combo for combo, g in zip(passing, gaps, strict=True) if g == min(gaps)]
-    pool = passing or list(itertools.islice(itertools.product(*(ambiguous[r] for r in rows)), MAX_COMBINATIONS))
+    pool = passing or all_combos
     if len(pool) > 1 and evidence:
-        hits = [sum(c.value in evidence for reading in combo for c in reading
-                    if isinstance(c.value, int) and c.value >= 10) for combo in pool]
-        if max(hits) > 0:
-            pool = [combo for combo, h in zip(pool, hits, strict=True) if h == max(hits)]
-            how = "figures the report's narrative states"
-    if len(pool) == 1 and (passing or how != "the table's rules"):
+        stated = _by_evidence(pool, evidence)
+        if len(stated) < len(pool):
+            pool, how = stated, "figures the report's narrative states"
+    if len(pool) == 1:
         for row, reading in zip(rows, pool[0], strict=True):
             cells.update(zip(keys[row], reading, strict=True))
             issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}"))
         return cells
     for idx, row in enumerate(rows):
-        options = [combo[idx] for combo in pool]
-        issues.append(Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row,
-                            detail=f"{len(pool)} readings remain; cells that differ are left empty"))
-        alternatives = [[str(c.value) for c in reading] for reading in _unique(options)][:SHOWN_ALTERNATIVES]
-        for col, key in enumerate(keys[row]):
-            vals = {str(o[col].value) for o in options}
-            first = options[0][col]
-            if len(vals) == 1:
-                cells[key] = CellDraft(first.value, first.start, first.end, first.status, first.confidence * 0.8)
-            else:
-                cells[key] = CellDraft(None, None, None, CellStatus.MISSING, 0.0, alternatives)
+        issues.append(
+            Issue(
+                code=IssueCode.AMBIGUOUS_SPLIT,
+                path=row,
+                detail=f"{len(pool)} readings remain; cells that differ are left empty",
+            )
+        )
+        cells.update(_consensus(keys[row], [combo[idx] for combo in pool]))
     return cells
+
+
+def _passing(
+    combos: list[Combo], rows: list[str], keys: dict[str, list[str]], fixed: dict[str, CellDraft], rules: list[Rule]
+) -> list[Combo]:
+    base = {k: c.value for k, c in fixed.items() if c.status is not CellStatus.MISSING}
+    relevant = [r for r in rules if any(k in r.cells for row in rows for k in keys[row])]
+    passing = []
+    for combo in combos:
+        values = dict(base)
+        for row, reading in zip(rows, combo, strict=True):
+            values.update({k: c.value for k, c in zip(keys[row], reading, strict=True)})
+        if all(rule_holds(rule, values) is not False for rule in relevant):
+            passing.append(combo)
+    return passing
+
+
+def _fewest_gaps(combos: list[Combo]) -> list[Combo]:
+    """Readings that account for every printed token beat those that leave a cell missing."""
+    if len(combos) < 2:
+        return combos
+    gaps = [sum(c.status is CellStatus.MISSING for reading in combo for c in reading) for combo in combos]
+    return [combo for combo, g in zip(combos, gaps, strict=True) if g == min(gaps)]
+
+
+def _by_evidence(combos: list[Combo], evidence: frozenset[int]) -> list[Combo]:
+    hits = [
+        sum(c.value in evidence for reading in combo for c in reading if isinstance(c.value, int) and c.value >= 10)
+        for combo in combos
+    ]
+    return [combo for combo, h in zip(combos, hits, strict=True) if h == max(hits)] if max(hits) else combos
+
+
+def _consensus(keys: list[str], options: list[Reading]) -> dict[str, CellDraft]:
+    alternatives = [[str(c.value) for c in reading] for reading in _unique(options)][:SHOWN_ALTERNATIVES]
+    out = {}
+    for col, key in enumerate(keys):
+        first = options[0][col]
+        if len({str(o[col].value) for o in options}) == 1:
+            out[key] = CellDraft(first.value, first.start, first.end, first.status, first.confidence * 0.8)
+        else:
+            out[key] = CellDraft(None, None, None, CellStatus.MISSING, 0.0, alternatives)
+    return out
 
 
 def _unique(readings: list[Reading]) -> list[Reading]:
@@ -284,9 +354,16 @@ def _unique(readings: list[Reading]) -> list[Reading]:
 
 
 # ---- tables -----------------------------------------------------------------------------------
-def _row_table(tagged: TaggedDoc, region: tuple[int, int], table: TableKey, rows: tuple[tpl.RowDef, ...],
-               row_sum: bool, rules: list[Rule], issues: list[Issue],
-               evidence: frozenset[int] = frozenset()) -> dict[str, CellDraft]:
+def _row_table(
+    tagged: TaggedDoc,
+    region: tuple[int, int],
+    table: TableKey,
+    rows: tuple[tpl.RowDef, ...],
+    row_sum: bool,
+    rules: list[Rule],
+    issues: list[Issue],
+    evidence: frozenset[int] = frozenset(),
+) -> dict[str, CellDraft]:
     text = tagged.doc.text
     tokens, separators = _tokens(tagged, *region)
     labels: list[Span] = []
@@ -308,12 +385,16 @@ def _row_table(tagged: TaggedDoc, region: tuple[int, int], table: TableKey, rows
         row = f"{table}.{rowdef.key}"
         keys[row] = [f"{row}.{c}" for c in rowdef.columns]
         if i not in pairs:
-            issues.append(Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it"))
+            issues.append(
+                Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it")
+            )
             continue
         readings[row] = row_readings(keys[row], groups[pairs[i]], row_sum, issues, row)
     for rowdef in rows:
         if rowdef.key not in seen:
-            issues.append(Issue(code=IssueCode.ROW_NOT_FOUND, path=f"{table}.{rowdef.key}", detail="row label not found"))
+            issues.append(
+                Issue(code=IssueCode.ROW_NOT_FOUND, path=f"{table}.{rowdef.key}", detail="row label not found")
+            )
     return choose(readings, keys, rules, issues, evidence)
 
 
@@ -343,9 +424,20 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue
         if not splits:
             readings = [_short_row(keys, tokens, issues, "review")]
         else:
-            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path="review", detail=f"{len(splits)} split(s) satisfy the block totals"))
-            readings = [[_draft(p, k, CellStatus.REPAIRED, 0.9 if len(splits) == 1 else 0.6, False)
-                         for p, k in zip(parts, keys, strict=True)] for parts in splits]
+            issues.append(
+                Issue(
+                    code=IssueCode.GLUED_DIGITS,
+                    path="review",
+                    detail=f"{len(splits)} split(s) satisfy the block totals",
+                )
+            )
+            readings = [
+                [
+                    _draft(p, k, CellStatus.REPAIRED, 0.9 if len(splits) == 1 else 0.6, False)
+                    for p, k in zip(parts, keys, strict=True)
+                ]
+                for parts in splits
+            ]
     return choose({"review": readings}, {"review": keys}, review_rules(), issues)
 
 
@@ -366,16 +458,22 @@ def assemble(tagged: TaggedDoc) -> Assembly:
         lo, hi = regions["active"]
         layouts["active"] = active_layout(text[lo:hi])
         evidence = narrative_figures(text[:lo])
-        cells.update(_row_table(tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues,
-                                evidence))
+        cells.update(
+            _row_table(
+                tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues, evidence
+            )
+        )
     if "applications" in regions:
         lo, hi = regions["applications"]
         layout = "2021" if tpl.APPLICATIONS_2021_MARKERS.search(text, lo, hi) else "2019"
         layouts["applications"] = layout
         app_rules = application_rules(layout)
         rules.extend(app_rules)
-        cells.update(_row_table(tagged, regions["applications"], "applications", tpl.application_rows(layout), True,
-                                app_rules, issues))
+        cells.update(
+            _row_table(
+                tagged, regions["applications"], "applications", tpl.application_rows(layout), True, app_rules, issues
+            )
+        )
     if "review" in regions:
         layouts["review"] = "both"
         rules.extend(review_rules())

@@ -26,7 +26,9 @@ def main(
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -62,7 +64,9 @@ def extract(
     write_outputs(output, results)
     status = Counter("error" if o.error else "review" if o.review.needed else "ok" for o in results)
     failed = Counter(c.rule.split(".")[0] for o in results for c in o.checks if c.status == "fail")
-    typer.echo(f"{len(results)} documents → {output}: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())), err=True)
+    typer.echo(
+        f"{len(results)} documents → {output}: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())), err=True
+    )
     if failed:
         typer.echo("failed checks by table: " + ", ".join(f"{k} {v}" for k, v in sorted(failed.items())), err=True)
     slowest = sorted(timings, reverse=True)[:3]
@@ -75,7 +79,8 @@ def evaluate(
     gold_dir: Annotated[Path, typer.Argument(help="folder of gold JSON files")],
 ) -> None:
     """Cell accuracy per table, per template, per input format and per file; share of tables passing all rules."""
-    from extractor.evaluate import evaluate as run, format_report, load_outputs
+    from extractor.evaluate import evaluate as run
+    from extractor.evaluate import format_report, load_outputs
 
     typer.echo(format_report(run(load_outputs(outputs), gold_dir)))
 

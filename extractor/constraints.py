@@ -31,21 +31,28 @@ def application_rules(layout: str) -> list[Rule]:
     result_rows = tpl.RESULT_ROWS_2019 if layout == "2019" else tpl.RESULT_ROWS_2021
     cols = tpl.APPLICANT_COLUMNS
     rules = [
-        Rule(f"applications.row_total.{r.key}", (f"applications.{r.key}.total",),
-             tuple(f"applications.{r.key}.{c}" for c in cols[:-1]))
+        Rule(
+            f"applications.row_total.{r.key}",
+            (f"applications.{r.key}.total",),
+            tuple(f"applications.{r.key}.{c}" for c in cols[:-1]),
+        )
         for r in rows
     ]
     for c in cols:
-        rules.append(Rule(
-            f"applications.balance.{c}",
-            (f"applications.new_received.{c}", f"applications.carried_over.{c}"),
-            (f"applications.total.{c}", f"applications.carried_forward.{c}"),
-        ))
-        rules.append(Rule(
-            f"applications.results.{c}",
-            (f"applications.total.{c}",),
-            tuple(f"applications.{r}.{c}" for r in result_rows),
-        ))
+        rules.append(
+            Rule(
+                f"applications.balance.{c}",
+                (f"applications.new_received.{c}", f"applications.carried_over.{c}"),
+                (f"applications.total.{c}", f"applications.carried_forward.{c}"),
+            )
+        )
+        rules.append(
+            Rule(
+                f"applications.results.{c}",
+                (f"applications.total.{c}",),
+                tuple(f"applications.{r}.{c}" for r in result_rows),
+            )
+        )
     return rules
 
 
@@ -71,8 +78,14 @@ def evaluate(rules: list[Rule], cells: dict[str, Cell]) -> list[Check]:
         present = [k for k in rule.cells if k in cells and cells[k].status is not CellStatus.MISSING]
         if len(present) < len(rule.cells):
             missing = [k for k in rule.cells if k not in present]
-            checks.append(Check(rule=rule.name, status=CheckStatus.NOT_ASSESSABLE, cells=list(rule.cells),
-                                detail=f"missing: {', '.join(missing[:3])}{'…' if len(missing) > 3 else ''}"))
+            checks.append(
+                Check(
+                    rule=rule.name,
+                    status=CheckStatus.NOT_ASSESSABLE,
+                    cells=list(rule.cells),
+                    detail=f"missing: {', '.join(missing[:3])}{'…' if len(missing) > 3 else ''}",
+                )
+            )
             continue
         values = {k: cells[k].value for k in rule.cells}
         left = sum((values[k] or 0) for k in rule.left)

@@ -58,7 +58,9 @@ def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             doc = json.loads(line)
-            outputs[_stem((doc.get("source") or {}).get("path") or "")] = doc
+            key = _stem((doc.get("source") or {}).get("path") or "")
+            if key not in outputs or outputs[key].get("error"):  # an error record never hides a real result
+                outputs[key] = doc
     return outputs
 
 
@@ -89,11 +91,18 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
         for cell_key, want in (gold.get("cells") or {}).items():
             got = got_cells.get(cell_key)
             ok = isinstance(got, dict) and same_value(got.get("value"), want)
-            for tally in (report.cells, report.by_table[cell_key.split(".", 1)[0]], report.by_template[template],
-                          report.by_format[fmt], report.by_file[key]):
+            for tally in (
+                report.cells,
+                report.by_table[cell_key.split(".", 1)[0]],
+                report.by_template[template],
+                report.by_format[fmt],
+                report.by_file[key],
+            ):
                 tally.add(ok)
             if not ok:
-                report.wrong[key].append(f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}")
+                report.wrong[key].append(
+                    f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}"
+                )
         report.meta.add(doc.get("template") == template)
         for meta_field in ("year", "agency"):
             want = (gold.get("meta") or {}).get(meta_field)

@@ -14,7 +14,9 @@ _TITLE = re.compile(
     r"(?:标题\s*:\s*)?(?P<agency>[^\n\t:]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*"
     r"(?:政府)?信息公开(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
-_AGENCY_TAIL = re.compile(r"(?:政府|办公室|办事处|局|委员会|委|厅|部|署|院|中心|区|县|市|州|省|镇|乡|街道|管委会|公司)$")
+_AGENCY_TAIL = re.compile(
+    r"(?:政府|办公室|办事处|局|委员会|委|厅|部|署|院|中心|区|县|市|州|省|镇|乡|街道|管委会|公司)$"
+)
 _PUBLISHED = re.compile(
     r"(?:发布时间|发布日期|公开日期|成文日期|发文日期|日期)\s*[:]?\s*(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
 )
@@ -88,12 +90,15 @@ def find_sections(doc: NormalizedDoc) -> dict[SectionKey, Section]:
     out: dict[SectionKey, Section] = {}
     for h in headings:
         start, end = bounds[h.key]
-        out[h.key] = Section(title=doc.text[h.start : h.end], text=doc.text[h.end : end].strip(),
-                             span=doc.raw_span(start, end))
+        out[h.key] = Section(
+            title=doc.text[h.start : h.end], text=doc.text[h.end : end].strip(), span=doc.raw_span(start, end)
+        )
     return out
 
 
-_FIGURE = re.compile(r"(?P<label>[\u4e00-\u9fff“”\"]{2,16}?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>条|件|个|次|篇|项|人次|万元|元)")
+_FIGURE = re.compile(
+    r"(?P<label>[\u4e00-\u9fff“”\"]{2,16}?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>条|件|个|次|篇|项|人次|万元|元)"
+)
 
 
 def find_figures(doc: NormalizedDoc) -> list[Figure]:
@@ -101,6 +106,12 @@ def find_figures(doc: NormalizedDoc) -> list[Figure]:
     figures = []
     for m in _FIGURE.finditer(doc.text):
         value = Decimal(m["value"])
-        figures.append(Figure(label=m["label"].strip("“”\""), value=int(value) if value == value.to_integral_value() and "." not in m["value"] else value,
-                              unit=m["unit"], span=doc.raw_span(m.start("value"), m.end("value"))))
+        figures.append(
+            Figure(
+                label=m["label"].strip('“”"'),
+                value=int(value) if value == value.to_integral_value() and "." not in m["value"] else value,
+                unit=m["unit"],
+                span=doc.raw_span(m.start("value"), m.end("value")),
+            )
+        )
     return figures

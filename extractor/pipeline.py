@@ -32,10 +32,22 @@ _PRE2019 = re.compile(r"依申请公开情况|咨询情况|举报|收到申请�
 
 def _cell(doc: NormalizedDoc, draft: CellDraft) -> Cell:
     if draft.start is None or draft.end is None:
-        return Cell(value=None, raw="", span=None, confidence=draft.confidence, status=draft.status,
-                    alternatives=draft.alternatives)
-    return Cell(value=draft.value, raw=doc.raw(draft.start, draft.end), span=doc.raw_span(draft.start, draft.end),
-                confidence=round(draft.confidence, 4), status=draft.status, alternatives=draft.alternatives)
+        return Cell(
+            value=None,
+            raw="",
+            span=None,
+            confidence=draft.confidence,
+            status=draft.status,
+            alternatives=draft.alternatives,
+        )
+    return Cell(
+        value=draft.value,
+        raw=doc.raw(draft.start, draft.end),
+        span=doc.raw_span(draft.start, draft.end),
+        confidence=round(draft.confidence, 4),
+        status=draft.status,
+        alternatives=draft.alternatives,
+    )
 
 
 def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
@@ -64,8 +76,12 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED) for c in cells.values())
     return ExtractionOutput(
         doc_id=source.doc_id,
-        source=SourceInfo(path=source.path, format=source.format,
-                          encoding=source.encoding + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin")))),
+        source=SourceInfo(
+            path=source.path,
+            format=source.format,
+            encoding=source.encoding
+            + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin"))),
+        ),
         template=template,  # type: ignore[arg-type]
         template_detail=assembly.layouts,
         meta=meta,

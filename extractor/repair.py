@@ -40,6 +40,16 @@ def sum_rule(parts: list[Part]) -> bool:
     return nums[-1] == sum(nums[:-1])
 
 
+def _block_sum(parts: list[Part], bounds: list[int], end: int) -> str | None:
+    """The text the part closing the block that ends at ``end`` must have under ``sum_rule``."""
+    b = bounds.index(end)
+    lo = bounds[b - 1] if b else 0
+    try:
+        return str(sum(int(p.text) for p in parts[lo:]))
+    except ValueError:
+        return None
+
+
 def enumerate_splits(
     pieces: list[Piece],
     block_sizes: list[int],
@@ -50,7 +60,8 @@ def enumerate_splits(
     """Every way to cut ``pieces`` into ``sum(block_sizes)`` numbers, each block passing ``check``.
 
     Unsplittable pieces (decimals, units, blanks) stay whole. Parts have no leading zeros. At most ``limit``
-    readings are returned.
+    readings are returned. With ``check=sum_rule`` the last part of each block is the sum of the others,
+    so only that one cut is tried for it.
     """
     total = sum(block_sizes)
     bounds = [sum(block_sizes[: i + 1]) for i in range(len(block_sizes))]
@@ -67,7 +78,12 @@ def enumerate_splits(
         if len(parts) >= total:
             return
         piece = pieces[pi]
-        ends = range(ci + 1, len(piece.text) + 1) if piece.splittable else [len(piece.text)]
+        ends: range | list[int] = range(ci + 1, len(piece.text) + 1) if piece.splittable else [len(piece.text)]
+        if check is sum_rule and piece.splittable and len(parts) + 1 in bounds:
+            expected = _block_sum(parts, bounds, len(parts) + 1)
+            if expected is None or not piece.text.startswith(expected, ci):
+                return
+            ends = [ci + len(expected)]
         for end in ends:
             text = piece.text[ci:end]
             if piece.splittable and not number.fullmatch(text):

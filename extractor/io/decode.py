@@ -16,7 +16,9 @@ _BOMS = (
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Characters common in these reports; a decoding that yields them is more likely right.
-_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞")
+_COMMON = set(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞"
+)
 MAX_CONTROL_SHARE = 0.01
 
 
@@ -45,7 +47,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             return data.decode(codec, errors="replace"), codec
     if _looks_utf16(data):
         codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
-        return data.decode(codec, errors="replace"), codec
+        text = data.decode(codec, errors="replace")
+        if _control_share(text) > MAX_CONTROL_SHARE:
+            raise InputError("binary data, not text (control characters after UTF-16 decoding)")
+        return text, codec
     if _looks_binary(data):
         raise InputError("binary data, not text (control bytes in the first 64 KiB)")
     try:
@@ -62,6 +67,11 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         candidates.append((_score(text), codec, text))
     best = max(candidates, key=lambda c: c[0])
     return best[2], best[1]
+
+
+def _control_share(text: str) -> float:
+    sample = text[:32768]
+    return sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f") / max(len(sample), 1)
 
 
 def _looks_utf16(data: bytes) -> bool:

@@ -14,7 +14,32 @@ from extractor.offsets import OffsetMap, TextBuilder
 
 BLANK_MARK = "—"
 _BLOCK = frozenset(
-    "p div br h1 h2 h3 h4 h5 h6 li ul ol table tr section article header footer blockquote pre hr dl dt dd".split()
+    [
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "hr",
+        "dl",
+        "dt",
+        "dd",
+    ]
 )
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "svg", "iframe"})
 
@@ -85,9 +110,7 @@ class _Renderer(HTMLParser):
             self.cell_depth -= 1
             if not self.cell_has_text:
                 self.out.replace(BLANK_MARK, self.cell_start, self._pos())
-        elif tag == "tr":
-            self._newline()
-        elif tag in _BLOCK and not self.cell_depth:
+        elif tag == "tr" or (tag in _BLOCK and not self.cell_depth):
             self._newline()
 
     def _text(self, text: str, start: int, end: int) -> None:

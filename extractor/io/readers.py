@@ -34,6 +34,10 @@ SUFFIX_FORMATS: dict[str, SourceFormat] = {
 }
 
 
+# Files that are certainly not reports (results, gold files, archives): refused with a clear error.
+NOT_REPORTS = frozenset({".json", ".jsonl", ".csv", ".xlsx", ".xls", ".zip", ".gz", ".tar", ".7z", ".rar", ".exe"})
+
+
 def doc_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -54,6 +58,8 @@ def source_from_bytes(path: str, data: bytes) -> SourceDoc:
     """Decode/render ``data``; raises ``InputError`` when it cannot be a readable report."""
     if len(data) > MAX_BYTES:
         raise InputError(f"input too large: {len(data)} bytes (limit {MAX_BYTES})")
+    if Path(path).suffix.lower() in NOT_REPORTS:
+        raise InputError(f"{Path(path).suffix} files are not reports (supported: txt, html, pdf)")
     fmt = sniff_format(path, data)
     doc_id = doc_id_of(data)
     if fmt == "pdf":

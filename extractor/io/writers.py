@@ -30,7 +30,20 @@ def jsonl_text(outputs: Iterable[ExtractionOutput]) -> str:
     return "".join(o.to_json() + "\n" for o in outputs)
 
 
-CSV_COLUMNS = ("doc_id", "path", "template", "agency", "year", "cell", "value", "status", "confidence", "raw", "start", "end")
+CSV_COLUMNS = (
+    "doc_id",
+    "path",
+    "template",
+    "agency",
+    "year",
+    "cell",
+    "value",
+    "status",
+    "confidence",
+    "raw",
+    "start",
+    "end",
+)
 
 
 def csv_text(outputs: Iterable[ExtractionOutput]) -> str:
@@ -42,8 +55,22 @@ def csv_text(outputs: Iterable[ExtractionOutput]) -> str:
         for key, cell in o.cells.items():
             start, end = cell.span if cell.span else ("", "")
             value = "" if cell.value is None else str(cell.value)
-            writer.writerow((o.doc_id, o.source.path, o.template, o.meta.agency or "", o.meta.year or "", key, value,
-                             cell.status.value, cell.confidence, cell.raw, start, end))
+            writer.writerow(
+                (
+                    o.doc_id,
+                    o.source.path,
+                    o.template,
+                    o.meta.agency or "",
+                    o.meta.year or "",
+                    key,
+                    value,
+                    cell.status.value,
+                    cell.confidence,
+                    cell.raw,
+                    start,
+                    end,
+                )
+            )
     return buf.getvalue()
 
 

@@ -1,0 +1,106 @@
+"""Alignment, not counting: a missing, blank or glued cell never shifts the rest of the table."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor import template as tpl
+from extractor.io.readers import source_from_bytes
+from extractor.pipeline import extract
+from extractor.repair import Piece, enumerate_splits, sum_rule
+
+HEADER = (
+    "三、收到和处理政府信息公开申请情况\n申请人情况\n"
+    "自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计\n"
+)
+LABELS = {
+    "new_received": "一、本年新收政府信息公开申请数量",
+    "carried_over": "二、上年结转政府信息公开申请数量",
+    "granted": "(一)予以公开",
+    "total": "(七)总计",
+    "carried_forward": "四、结转下年度继续办理",
+}
+
+
+def _row(label: str, values: list[str], sep: str = "\t") -> str:
+    return label + sep + sep.join(values) + "\n"
+
+
+def _report(rows: dict[str, list[str]], sep: str = "\t") -> str:
+    body = "".join(_row(LABELS[k], v, sep) for k, v in rows.items())
+    return "某市人民政府2021年政府信息公开工作年度报告\n" + HEADER + body + "四、政府信息公开行政复议、行政诉讼情况\n"
+
+
+def _extract(text: str, tagger):
+    return extract(source_from_bytes("t.txt", text.encode("utf-8")), tagger=tagger)
+
+
+def test_a_row_with_a_missing_label_does_not_shift_later_rows(tagger):
+    rows = {
+        "new_received": ["5", "1", "0", "0", "0", "0", "6"],
+        "granted": ["4", "1", "0", "0", "0", "0", "5"],
+        "total": ["4", "1", "0", "0", "0", "0", "5"],
+        "carried_forward": ["1", "0", "0", "0", "0", "0", "1"],
+    }
+    out = _extract(_report(rows), tagger)
+    assert "applications.carried_over.natural_person" not in out.cells
+    assert out.cells["applications.granted.total"].value == 5
+    assert out.cells["applications.carried_forward.natural_person"].value == 1
+
+
+def test_blank_cells_are_null_never_zero(tagger):
+    rows = {"new_received": ["5", "—", "/", "", "0", "无", "5"]}
+    out = _extract(_report(rows), tagger)
+    cells = {k.rsplit(".", 1)[1]: c for k, c in out.cells.items() if ".new_received." in k}
+    assert cells["business"].value is None and cells["business"].status == "blank"
+    assert cells["research"].status == "blank"
+    assert cells["legal_service"].value == 0
+    assert cells["other_org"].status == "blank"
+    assert cells["total"].value == 5
+
+
+def test_glued_rows_are_split_by_the_row_total(tagger):
+    rows = {"new_received": ["713000074"], "carried_over": ["1000001"]}
+    out = _extract(_report(rows, sep=""), tagger)
+    got = [out.cells[f"applications.new_received.{c}"].value for c in tpl.APPLICANT_COLUMNS]
+    assert got == [71, 3, 0, 0, 0, 0, 74]
+    assert out.cells["applications.new_received.total"].status == "repaired"
+    assert out.cells["applications.new_received.total"].raw == "74"
+
+
+def test_an_html_table_keeps_each_value_in_its_row_and_column(tagger):
+    html = (
+        "<html><head><title>某区人民政府2022年政府信息公开工作年度报告</title></head><body>"
+        "<p>三、收到和处理政府信息公开申请情况</p><table>"
+        "<tr><td colspan=3 rowspan=3>(本列数据的勾稽关系)</td><td colspan=7>申请人情况</td></tr>"
+        "<tr><td>自然<br>人</td><td colspan=5>法人或其他组织</td><td>总计</td></tr>"
+        "<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>"
+        "<tr><td colspan=3>一、本年新收政府信息公开申请数量</td><td>7</td><td>&nbsp;</td><td></td><td>0</td>"
+        "<td>0</td><td>0</td><td>7</td></tr></table><p>四、政府信息公开行政复议、行政诉讼情况</p></body></html>"
+    )
+    source = source_from_bytes("t.html", html.encode("utf-8"))
+    out = extract(source, tagger=tagger)
+    assert out.meta.agency == "某区人民政府" and out.meta.year == 2022
+    c = out.cells
+    assert c["applications.new_received.natural_person"].value == 7
+    assert c["applications.new_received.business"].status == "blank"
+    assert c["applications.new_received.business"].raw == "&nbsp;"
+    assert c["applications.new_received.research"].status == "blank"
+    assert c["applications.new_received.total"].value == 7
+    s, e = c["applications.new_received.total"].span
+    assert html[s:e] == "7"
+
+
+@st.composite
+def valid_row(draw):
+    parts = draw(st.lists(st.integers(0, 300), min_size=6, max_size=6))
+    return [*parts, sum(parts)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_row())
+def test_a_glued_valid_row_has_its_true_split_among_the_readings(row):
+    glued = "".join(map(str, row))
+    readings = enumerate_splits([Piece(glued, 0, True)], [7], sum_rule, limit=100000)
+    assert any([int(p.text) for p in r] == row for r in readings)
