@@ -1,0 +1,1 @@
+"""Training the character tagger (imports torch)."""
