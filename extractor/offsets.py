@@ -69,20 +69,16 @@ class TextBuilder:
         Same length: character i maps to source character i. Otherwise every character maps to the whole
         range (an empty source range marks ``text`` as synthetic).
         """
-        self._parts.append(text)
         if len(text) == src_end - src_start:
-            self.copy_map(src_start, len(text))
+            self.copy(text, src_start)
             return
+        self._parts.append(text)
         self._starts.extend([src_start] * len(text))
         self._ends.extend([src_end] * len(text))
 
-    def copy_map(self, src_start: int, n: int) -> None:
-        self._starts.extend(range(src_start, src_start + n))
-        self._ends.extend(range(src_start + 1, src_start + n + 1))
-
     def insert(self, text: str, at: int) -> None:
         """Append synthetic ``text`` that stands for nothing in the source (mapped to an empty range at ``at``)."""
-        self.replace(text, at, at) if text else None
+        self.replace(text, at, at)
 
     def last_char(self) -> str:
         for part in reversed(self._parts):

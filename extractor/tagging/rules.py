@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractor import template as tpl
-from extractor.segment import find_headings, table_regions
+from extractor.segment import SECTION_PATTERNS, find_headings, table_regions
 from extractor.types import NormalizedDoc, Span, TaggedDoc
 
 _ROW_PATTERNS = tuple(
@@ -120,9 +121,8 @@ def _free_segments(taken: bytearray, offset: int) -> list[tuple[int, int]]:
     return [(offset + m.start(), offset + m.end()) for m in re.finditer(rb"\x00+", bytes(taken))]
 
 
+@lru_cache(maxsize=1)
 def _heading_rx() -> re.Pattern[str]:
-    from extractor.segment import SECTION_PATTERNS
-
     return re.compile("|".join(f"(?:{p})" for _, p in SECTION_PATTERNS))
 
 
