@@ -372,7 +372,8 @@ def _row_table(
     for sp in separators:
         if sp.label != "ROW":
             continue
-        rowdef = next((r for r in rows if r.regex.search(text[sp.start : sp.end])), None)
+        label = re.sub(r"\s+", "", text[sp.start : sp.end])  # a label the tagger read across a line break
+        rowdef = next((r for r in rows if r.regex.search(label)), None)
         if rowdef is not None and rowdef.key not in seen:
             seen.add(rowdef.key)
             labels.append(sp)

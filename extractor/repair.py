@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 _INT = re.compile(r"0|[1-9]\d*")
 _SIGNED = re.compile(r"[+\-]?(?:0|[1-9]\d*)")
+_BLANK = re.compile(r"—+|-+|/|无|\\")
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,19 @@ class Piece:
 BlockCheck = Callable[[list[Part]], bool]
 
 
+def _as_int(text: str) -> int | None:
+    """An integer part; a blank marker counts as 0 (as in the checks); anything else is not a count."""
+    if _SIGNED.fullmatch(text):
+        return int(text)
+    return 0 if _BLANK.fullmatch(text) else None
+
+
 def sum_rule(parts: list[Part]) -> bool:
     """The last part is the sum of the others (row totals, table 四 blocks)."""
-    nums = [int(p.text) for p in parts]
-    return nums[-1] == sum(nums[:-1])
+    nums = [_as_int(p.text) for p in parts]
+    if any(n is None for n in nums):
+        return False
+    return nums[-1] == sum(nums[:-1])  # type: ignore[arg-type]
 
 
 def _block_sum(parts: list[Part], bounds: list[int], end: int) -> str | None:
@@ -45,8 +55,8 @@ def _block_sum(parts: list[Part], bounds: list[int], end: int) -> str | None:
     b = bounds.index(end)
     lo = bounds[b - 1] if b else 0
     try:
-        return str(sum(int(p.text) for p in parts[lo:]))
-    except ValueError:
+        return str(sum(_as_int(p.text) for p in parts[lo:]))  # type: ignore[misc]
+    except TypeError:
         return None
 
 
