@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 _PRE2019 = re.compile(r"依申请公开情况|咨询情况|举报|收到申请数|当面申请|信函申请|指标名称|计量单位")
 
 
-def _cell(doc: NormalizedDoc, draft: CellDraft) -> Cell:
+def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
     if draft.start is None or draft.end is None:
         return Cell(
             value=None,
@@ -64,7 +64,7 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     tagged = tagger.tag(doc)
     assembly = assemble(tagged)
     meta = find_meta(doc)
-    cells = {k: _cell(doc, d) for k, d in assembly.cells.items()}
+    cells = {k: cell_from_draft(doc, d) for k, d in assembly.cells.items()}
     checks = evaluate(assembly.rules, cells)
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]

@@ -1,0 +1,116 @@
+"""Training corpora: labelled (normalized text, spans) examples as JSON lines, from three sources.
+
+* synthetic — ``synth.generate`` reports run through the real normalizer (exact labels);
+* silver — the rule tagger's spans on real reports whose assembled tables pass every rule;
+* human — corrections pulled from Label Studio (written by the annotation loop in this same format).
+
+One line per document: ``{"id", "source", "text", "spans": [[start, end, label], ...]}`` with offsets into
+``text`` (the normalized text). Files may be gzip-compressed (``.jsonl.gz``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.labels import ENTITY_TYPES
+from extractor.types import Span
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    source: str  # synthetic | silver | human
+    text: str
+    spans: tuple[Span, ...]
+
+    def to_json(self) -> str:
+        spans = [[sp.start, sp.end, sp.label] for sp in self.spans]
+        return json.dumps({"id": self.id, "source": self.source, "text": self.text, "spans": spans}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> Example:
+        d = json.loads(line)
+        spans = tuple(Span(int(s), int(e), str(label)) for s, e, label in d["spans"])
+        return cls(str(d["id"]), str(d.get("source", "")), str(d["text"]), spans)
+
+
+class CorpusError(ValueError):
+    """A corpus line that cannot be trained on (offsets outside the text, unknown label, overlap)."""
+
+
+def validate(example: Example) -> None:
+    last_end = 0
+    for sp in sorted(example.spans, key=lambda s: s.start):
+        if not 0 <= sp.start < sp.end <= len(example.text):
+            raise CorpusError(f"{example.id}: span [{sp.start}, {sp.end}) outside a text of {len(example.text)}")
+        if sp.label not in ENTITY_TYPES:
+            raise CorpusError(f"{example.id}: unknown label {sp.label!r}")
+        if sp.start < last_end:
+            raise CorpusError(f"{example.id}: overlapping spans at {sp.start}")
+        last_end = sp.end
+
+
+def _open(path: Path, mode: str):  # type: ignore[no-untyped-def]
+    return gzip.open(path, mode + "t", encoding="utf-8") if path.suffix == ".gz" else path.open(mode, encoding="utf-8")
+
+
+def read_corpus(path: Path) -> Iterator[Example]:
+    with _open(path, "r") as fh:
+        for line in fh:
+            if line.strip():
+                yield Example.from_json(line)
+
+
+def write_corpus(path: Path, examples: Iterable[Example]) -> int:
+    """Write atomically (a temporary file renamed into place); returns the number of examples."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp" + path.suffix)
+    n = 0
+    try:
+        with _open(tmp, "w") as fh:
+            for ex in examples:
+                validate(ex)
+                fh.write(ex.to_json() + "\n")
+                n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    return n
+
+
+def synthetic_examples(seeds: Iterable[int]) -> Iterator[Example]:
+    from extractor.training.synth import generate, to_example
+
+    for seed in seeds:
+        text, spans = to_example(generate(seed))
+        yield Example(f"synth-{seed}", "synthetic", text, tuple(spans))
+
+
+def silver_examples(paths: Sequence[Path]) -> Iterator[Example]:
+    """Rule-tagger spans on real reports whose tables were assembled and pass every assessable rule."""
+    from extractor.assemble import assemble
+    from extractor.constraints import evaluate
+    from extractor.errors import InputError
+    from extractor.io.readers import read_source
+    from extractor.normalize import normalize
+    from extractor.pipeline import cell_from_draft
+    from extractor.schema import CheckStatus
+    from extractor.tagging.rules import RuleTagger
+
+    tagger = RuleTagger()
+    for path in paths:
+        try:
+            doc = normalize(read_source(path))
+        except InputError:
+            continue
+        tagged = tagger.tag(doc)
+        assembly = assemble(tagged)
+        cells = {k: cell_from_draft(doc, d) for k, d in assembly.cells.items()}
+        checks = evaluate(assembly.rules, cells)
+        if cells and not any(c.status is CheckStatus.FAIL for c in checks):
+            yield Example(f"silver-{doc.source.doc_id[:16]}", "silver", doc.text, tagged.spans)
