@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extractor.tagging import Tagger
+    from extractor.training.corpus import Example
 
 
 def _stem(path: str) -> str:
@@ -130,3 +135,40 @@ def format_report(report: Report, per_file_errors: int = 5) -> str:
     lines.append(f"meta accuracy: {report.meta}")
     lines.append(f"cell_accuracy={report.cells.rate:.4f} ({report.cells.right}/{report.cells.total})")
     return "\n".join(lines)
+
+
+def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
+    """Span precision/recall/F1 per label (seqeval, exact spans in BIO) of ``tagger`` on a labelled corpus."""
+    from seqeval.metrics import classification_report
+
+    from extractor.io.readers import source_from_bytes
+    from extractor.offsets import OffsetMap
+    from extractor.tagging.alignment import spans_to_tags
+    from extractor.types import NormalizedDoc
+
+    truth, predicted = [], []
+    for ex in examples:  # the example text is already normalized: it is tagged as it stands
+        source = source_from_bytes(f"{ex.id}.txt", ex.text.encode("utf-8"))
+        doc = NormalizedDoc(source, ex.text, OffsetMap.identity(len(ex.text)))
+        truth.append(spans_to_tags(len(ex.text), ex.spans))
+        predicted.append(spans_to_tags(len(ex.text), tagger.tag(doc).spans))
+    header = f"span F1 of {getattr(tagger, 'name', tagger)} on {len(examples)} documents (seqeval, exact spans)\n"
+    return header + str(classification_report(truth, predicted, digits=4, zero_division=0))
+
+
+def synthetic_accuracy(seeds: Sequence[int], tagger: Tagger) -> dict[str, Tally]:
+    """End-to-end cell accuracy on generated reports (exact truth), overall and per layout."""
+    from extractor.io.readers import source_from_bytes
+    from extractor.pipeline import extract
+    from extractor.training.synth import generate
+
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for seed in seeds:
+        report = generate(seed)
+        out = extract(source_from_bytes(f"synth-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
+        for key, want in report.cells.items():
+            got = out.cells.get(key)
+            ok = same_value(got.value if got is not None else None, want)
+            tallies["all"].add(ok)
+            tallies[report.style.layout].add(ok)
+    return dict(tallies)

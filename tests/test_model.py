@@ -3,6 +3,7 @@ spans one document at a time as in batches. Marked ``model`` (needs torch)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,68 @@ def test_loading_a_directory_without_a_manifest_fails_clearly(tmp_path: Path):
 
     with pytest.raises(ModelLoadError):
         TransformersTagger.load(tmp_path)
+
+
+def test_onnx_runtime_tags_exactly_like_torch(trained, tmp_path: Path):
+    pytest.importorskip("onnxruntime")
+    from extractor.tagging.onnx import OnnxTagger
+
+    model, examples = trained
+    model.save(tmp_path / "m")
+    model.export_onnx(tmp_path / "m")
+    onnx = OnnxTagger.load(tmp_path / "m")
+    for text, _ in examples:
+        assert onnx.predict(text)[0] == model.predict(text)[0]
+
+
+def test_train_command_writes_a_model_that_extract_then_uses(tmp_path: Path, shared_data):
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+    from extractor.io.readers import read_source
+
+    config = Path(__file__).resolve().parents[1] / "training" / "configs" / "tiny.toml"
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", str(config), "-o", str(tmp_path / "tiny")])
+    assert trained.exit_code == 0, trained.output
+    manifest = json.loads((tmp_path / "tiny" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["train"]["model_id"] == "tiny"
+    report = shared_data / "dev" / "hangzhou_style_2025.html"
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["extract", str(report), "-o", str(out), "--tagger", "model", "--model", str(tmp_path / "tiny"), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["tagger"] == "model:tiny"
+    assert record["doc_id"] == read_source(report).doc_id
+
+
+def test_extract_with_a_missing_model_directory_fails_clearly(tmp_path: Path, shared_data):
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    report = shared_data / "dev" / "hangzhou_style_2025.html"
+    args = ["extract", str(report), "-o", str(tmp_path / "o.jsonl"), "--model", str(tmp_path / "nothing")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "cannot load the model" in result.output
+
+
+def test_the_shipped_model_reads_the_gold_reports_at_least_as_well_as_the_rules(tmp_path: Path, tagger, shared_data):
+    from conftest import GOLD, real_files
+
+    from extractor.evaluate import evaluate, load_outputs
+    from extractor.io.writers import jsonl_text
+    from extractor.pipeline import extract_path
+    from extractor.tagging.load import DEFAULT_MODEL, load_tagger
+
+    assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 10 * 1024 * 1024
+    model = load_tagger("model")
+    rates = {}
+    for name, chosen in (("model", model), ("rules", tagger)):
+        out = tmp_path / f"{name}.jsonl"
+        out.write_text(jsonl_text(extract_path(p, tagger=chosen) for p in real_files()), encoding="utf-8")
+        rates[name] = evaluate(load_outputs(out), GOLD).cells.rate
+    assert rates["model"] >= rates["rules"], rates

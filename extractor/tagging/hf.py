@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from transformers import BertForTokenClassification
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
-from extractor.tagging.alignment import tags_to_spans, windows
+from extractor.tagging.alignment import tags_to_spans
 from extractor.tagging.vocab import CharVocab
+from extractor.tagging.windows import predict_windows
 from extractor.types import NormalizedDoc, TaggedDoc
 
 MANIFEST = "manifest.json"
@@ -60,9 +62,15 @@ class TransformersTagger:
             model_id=str(manifest.get("model_id", path.name)),
         )
 
-    def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
+    def save(self, path: Path, extra: dict[str, Any] | None = None, half: bool = True) -> None:
+        """Write the model directory; weights in fp16 unless ``half`` is false (loading casts back to fp32)."""
         path.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(str(path), safe_serialization=True)
+        if half:
+            self.model.to(torch.float16)
+        try:
+            self.model.save_pretrained(str(path), safe_serialization=True)
+        finally:
+            self.model.to(torch.float32)
         self.vocab.save(path / "vocab.json")
         manifest = {
             "label_set_version": LABEL_SET_VERSION,
@@ -74,34 +82,38 @@ class TransformersTagger:
         }
         (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
-    @torch.inference_mode()
     def predict(self, text: str) -> tuple[list[str], list[float]]:
         """One BIO tag and its probability per character of ``text``."""
-        ids = self.vocab.encode(text)
-        n = len(ids)
-        best = torch.full((n,), -1.0)
-        tags = torch.zeros(n, dtype=torch.long)
-        probs = torch.zeros(n)
-        cls_id, sep_id, pad_id = (self.vocab.index[t] for t in ("[CLS]", "[SEP]", "[PAD]"))
-        wins = windows(n, self.window, self.stride)
-        for b in range(0, len(wins), self.batch_size):
-            batch = wins[b : b + self.batch_size]
-            width = max(e - s for s, e in batch) + 2
-            input_ids = torch.full((len(batch), width), pad_id)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, (s, e) in enumerate(batch):
-                input_ids[r, : e - s + 2] = torch.tensor([cls_id, *ids[s:e], sep_id])
-                mask[r, : e - s + 2] = 1
-            logits = self.model(input_ids=input_ids, attention_mask=mask).logits.float().softmax(-1)
-            for r, (s, e) in enumerate(batch):
-                p, t = logits[r, 1 : e - s + 1].max(-1)
-                pos = torch.arange(e - s)
-                centrality = torch.minimum(pos, (e - s - 1) - pos).float()
-                better = centrality > best[s:e]
-                best[s:e] = torch.where(better, centrality, best[s:e])
-                tags[s:e] = torch.where(better, t, tags[s:e])
-                probs[s:e] = torch.where(better, p, probs[s:e])
-        return [LABELS[i] for i in tags.tolist()], probs.tolist()
+        return predict_windows(text, self.vocab, self._run, self.window, self.stride, self.batch_size)
+
+    @torch.inference_mode()
+    def _run(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        logits = self.model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask)).logits
+        return logits.float().softmax(-1).numpy()
+
+    def export_onnx(self, path: Path, quantize: bool = False) -> Path:
+        """Write ``model.onnx`` (or ``model.int8.onnx``, dynamically quantized) beside the model's files."""
+        path.mkdir(parents=True, exist_ok=True)
+        fp32 = path / "model.onnx"
+        example = torch.ones((2, 16), dtype=torch.long)
+        axes = {0: "batch", 1: "tokens"}
+        torch.onnx.export(
+            self.model,
+            (example, example),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+            opset_version=17,
+            dynamo=False,
+        )
+        if not quantize:
+            return fp32
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        int8 = path / "model.int8.onnx"
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        return int8
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         tags, scores = self.predict(doc.text)

@@ -1,10 +1,17 @@
-"""Train a character-level BertForTokenClassification from scratch on (text, spans) examples. Seeded."""
+"""Train a character-level BertForTokenClassification from scratch on (text, spans) examples. Seeded.
+
+``TrainConfig`` is read from a TOML file (``training/configs/*.toml``) by ``xxgk train``; the same seed, data
+and config give the same weights on the same device.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import random
+import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict
@@ -33,8 +40,33 @@ class TrainConfig(BaseModel):
     steps: int | None = None
     batch_size: int = 16
     lr: float = 5e-4
+    warmup: float = 0.05  # share of steps with a linear warm-up; the rest decays linearly to 0
     seed: int = 0
     model_id: str = "xxgk-char-bert"
+    device: str = "auto"  # auto | cpu | cuda
+
+
+class DataConfig(BaseModel):
+    """Where the training examples come from; see ``extractor.training.corpus``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    synthetic: int = 2000  # synthetic reports generated on the fly (seeds synthetic_seed…)
+    synthetic_seed: int = 0
+    corpora: tuple[str, ...] = ()  # JSONL(.gz) corpora: pre-generated, silver, human corrections
+    silver: tuple[str, ...] = ()  # real reports to label with the rule tagger (kept only if every rule passes)
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    train: TrainConfig = TrainConfig()
+    data: DataConfig = DataConfig()
+
+    @classmethod
+    def load(cls, path: Path) -> RunConfig:
+        with path.open("rb") as fh:
+            return cls.model_validate(tomllib.load(fh))
 
 
 def build_model(config: TrainConfig, vocab_size: int) -> BertForTokenClassification:
@@ -73,32 +105,58 @@ def train(
     progress: Callable[[int, int, float], None] | None = None,
 ) -> TransformersTagger:
     """Train from scratch; ``progress(step, total, loss)`` is called after every step."""
-    random.seed(config.seed)
+    rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
+    device = torch.device(
+        "cuda"
+        if config.device == "auto" and torch.cuda.is_available()
+        else "cpu"
+        if config.device == "auto"
+        else config.device
+    )
     vocab = vocab or CharVocab.build(text for text, _ in examples)
     chunks = _chunks(examples, vocab, config.window, config.stride)
-    model = build_model(config, len(vocab))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr)
+    model = build_model(config, len(vocab)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch
+    warm = max(1, int(total * config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    )
     pad = vocab.index["[PAD]"]
     model.train()
     order: list[int] = []
     for step in range(total):
         if not order:
             order = list(range(len(chunks)))
-            random.shuffle(order)
+            rng.shuffle(order)
         batch = [chunks[i] for i in order[: config.batch_size]]
         order = order[config.batch_size :]
         width = max(len(ids) for ids, _ in batch)
         input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in batch])
         labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
         mask = (input_ids != pad).long()
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            loss = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
         optimizer.zero_grad()
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        if progress:
-            progress(step + 1, total, float(loss))
-    model.eval()
+        schedule.step()
+        if progress and (step % 20 == 0 or step + 1 == total):
+            value = loss.item()
+            progress(step + 1, total, value if math.isfinite(value) else float("nan"))
+    model.to("cpu").eval()
     return TransformersTagger(model, vocab, window=config.window, stride=config.stride, model_id=config.model_id)
+
+
+def examples_for(data: DataConfig) -> list[Example]:
+    """Collect the training examples a ``DataConfig`` names."""
+    from extractor.training.corpus import read_corpus, silver_examples, synthetic_examples
+
+    seeds = range(data.synthetic_seed, data.synthetic_seed + data.synthetic)
+    pool = [*synthetic_examples(seeds), *silver_examples([Path(p) for p in data.silver])]
+    for corpus in data.corpora:
+        pool.extend(read_corpus(Path(corpus)))
+    return [(ex.text, ex.spans) for ex in pool]
