@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections import Counter
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -34,55 +35,184 @@ def main(
 @app.command()
 def extract(
     paths: Annotated[list[str], typer.Argument(help="files, folders or globs")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="results file: .jsonl or .csv")],
-    tagger: Annotated[str, typer.Option(help="'rules' (the baseline tagger)")] = "rules",
+    output: Annotated[Path, typer.Option("-o", "--output", help="results file: .jsonl, .csv or .xlsx")],
+    tagger: Annotated[str, typer.Option(help="'model' (the shipped default) or 'rules' (the baseline)")] = "model",
+    model: Annotated[Path | None, typer.Option(help="model directory (default: models/default or $XXGK_MODEL)")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
+    timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 120.0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
-    """Read every report under PATHS and write one output-contract JSON object per report."""
+    """Read every report under PATHS and write one output-contract record per report.
+
+    Re-running with the same output skips documents already done with the same tagger (by content hash), so
+    an interrupted run picks up where it stopped.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from extractor.batch import TaggerSpec, run_batch
     from extractor.io.readers import expand_paths
-    from extractor.io.writers import write_outputs
-    from extractor.pipeline import extract_many
-    from extractor.tagging.rules import RuleTagger
 
-    if tagger != "rules":
-        raise typer.BadParameter(f"unknown tagger {tagger!r}; available: rules", param_hint="--tagger")
+    chosen = _tagger(tagger, model)  # load once here: a bad model fails before any worker starts
     files = list(expand_paths(paths))
     if not files:
         typer.echo("no input files found", err=True)
         raise typer.Exit(2)
-    results = []
-    timings: list[tuple[float, str]] = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, disable=quiet, transient=False) as bar:
-        task = bar.add_task("extracting", total=len(files))
-        for out, seconds in extract_many(files, tagger=RuleTagger()):
-            results.append(out)
-            timings.append((seconds, out.source.path))
-            bar.advance(task)
-    write_outputs(output, results)
-    status = Counter("error" if o.error else "review" if o.review.needed else "ok" for o in results)
-    failed = Counter(c.rule.split(".")[0] for o in results for c in o.checks if c.status == "fail")
-    typer.echo(
-        f"{len(results)} documents → {output}: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())), err=True
+    n_workers = min(os.cpu_count() or 1, len(files)) if workers < 0 else workers
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
     )
-    if failed:
-        typer.echo("failed checks by table: " + ", ".join(f"{k} {v}" for k, v in sorted(failed.items())), err=True)
-    slowest = sorted(timings, reverse=True)[:3]
-    typer.echo("slowest: " + ", ".join(f"{Path(p).name} {s:.2f}s" for s, p in slowest), err=True)
+    started = time.perf_counter()
+    with Progress(*columns, disable=quiet) as bar:
+        task = bar.add_task("extracting", total=len(files), rate="")
+        first: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            if not first:  # documents skipped as already done do not count towards the rate
+                first.append(done)
+            rate = (done - first[0]) / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, rate=f"{rate:.1f} docs/s")
+
+        summary = run_batch(
+            files,
+            output,
+            TaggerSpec(tagger, model),
+            tagger_name=chosen.name,
+            workers=n_workers,
+            timeout=timeout,
+            progress=progress,
+        )
+    typer.echo(f"→ {output}", err=True)
+    for line in summary.lines():
+        typer.echo(line, err=True)
+
+
+def _tagger(name: str, model: Path | None):  # type: ignore[no-untyped-def]
+    from extractor.errors import ModelLoadError
+    from extractor.tagging.load import load_tagger
+
+    try:
+        return load_tagger(name, model)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
+    except ModelLoadError as exc:
+        typer.echo(f"cannot load the model: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
 def evaluate(
     outputs: Annotated[Path, typer.Argument(help="results .jsonl from `xxgk extract`")],
     gold_dir: Annotated[Path, typer.Argument(help="folder of gold JSON files")],
+    spans: Annotated[
+        Path | None, typer.Option(help="labelled corpus (.jsonl[.gz]): also report span F1 per label (seqeval)")
+    ] = None,
+    tagger: Annotated[str, typer.Option(help="tagger scored on --spans")] = "model",
+    model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
 ) -> None:
-    """Cell accuracy per table, per template, per input format and per file; share of tables passing all rules."""
+    """Cell accuracy per table, template, input format and file; tables passing all rules; span F1 with --spans."""
     from extractor.evaluate import evaluate as run
     from extractor.evaluate import format_report, load_outputs
 
     typer.echo(format_report(run(load_outputs(outputs), gold_dir)))
+    if spans is not None:
+        from extractor.evaluate import span_report
+        from extractor.training.corpus import read_corpus
+
+        typer.echo(span_report(list(read_corpus(spans)), _tagger(tagger, model)))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8080,
+    tagger: Annotated[str, typer.Option(help="'model' or 'rules'")] = "model",
+    model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
+    max_bytes: Annotated[int, typer.Option(help="largest upload accepted")] = 50 * 1024 * 1024,
+    timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 60.0,
+    concurrency: Annotated[int, typer.Option(help="documents extracted at once")] = 4,
+) -> None:
+    """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI)."""
+    import uvicorn
+
+    from extractor.service import create_app
+
+    app_ = create_app(_tagger(tagger, model), max_bytes=max_bytes, timeout=timeout, concurrency=concurrency)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@app.command("evaluate-synthetic")
+def evaluate_synthetic(
+    n: Annotated[int, typer.Option(help="number of generated reports")] = 200,
+    seed: Annotated[int, typer.Option(help="first seed (training corpora use 0…; keep this far away)")] = 1_000_000,
+    tagger: Annotated[list[str] | None, typer.Option(help="taggers to compare (default: model and rules)")] = None,
+    model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
+) -> None:
+    """End-to-end cell accuracy on held-out generated reports, per layout, for each tagger."""
+    from extractor.evaluate import synthetic_accuracy
+
+    for name in tagger or ["model", "rules"]:
+        chosen = _tagger(name, model)
+        for layout, tally in sorted(synthetic_accuracy(range(seed, seed + n), chosen).items()):
+            typer.echo(f"{chosen.name:<28} {layout:<8} {tally}")
+
+
+@app.command()
+def corpus(
+    output: Annotated[Path, typer.Option("-o", "--output", help="corpus file to write (.jsonl or .jsonl.gz)")],
+    synthetic: Annotated[int, typer.Option(help="number of synthetic reports")] = 0,
+    seed: Annotated[int, typer.Option(help="first seed of the synthetic reports")] = 0,
+    silver: Annotated[list[str] | None, typer.Option(help="real reports to label with the rule tagger")] = None,
+) -> None:
+    """Write a labelled training corpus: synthetic reports and/or silver labels on real reports."""
+    from itertools import chain
+
+    from extractor.io.readers import expand_paths
+    from extractor.training.corpus import silver_examples, synthetic_examples, write_corpus
+
+    examples = chain(
+        synthetic_examples(range(seed, seed + synthetic)), silver_examples(list(expand_paths(silver or [])))
+    )
+    n = write_corpus(output, examples)
+    typer.echo(f"{n} examples → {output}", err=True)
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="TOML run config (see training/configs/)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="model directory to write")],
+) -> None:
+    """Train a tagger from scratch on the data the config names; seeded and reproducible."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from extractor.training.train import RunConfig, examples_for
+    from extractor.training.train import train as run
+
+    run_config = RunConfig.load(config)
+    typer.echo("building the training corpus…", err=True)
+    examples = examples_for(run_config.data)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} loss {task.fields[loss]:.4f}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as bar:
+        task = bar.add_task("training", total=None, loss=float("nan"))
+        started = time.perf_counter()
+
+        def progress(step: int, total: int, loss: float) -> None:
+            bar.update(task, completed=step, total=total, loss=loss)
+            if not bar.console.is_terminal and (step % 100 == 0 or step == total):  # a log file gets lines
+                typer.echo(f"step {step}/{total} loss {loss:.4f} {time.perf_counter() - started:.0f}s", err=True)
+
+        tagger = run(examples, run_config.train, progress=progress)
+    tagger.save(output, extra={"config": run_config.model_dump(mode="json"), "examples": len(examples)})
+    typer.echo(f"{len(examples)} examples → {output}", err=True)
 
 
 def entry() -> None:

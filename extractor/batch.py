@@ -1,0 +1,237 @@
+"""Batch extraction: parallel workers, per-document timeouts, resumable runs, one atomic output at the end.
+
+Each worker process loads the tagger once (``TaggerSpec``). Every finished document is appended to a journal
+(``<output>.journal.jsonl``, flushed per record) so an interrupted run loses nothing: a re-run with the same
+tagger skips every document whose content hash already has a good record in the journal or in the previous
+output, and recomputes error records. The final output is written atomically from the journal, in input
+order, and the journal is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from extractor.io.readers import MAX_BYTES
+from extractor.io.writers import atomic_write_text, jsonl_text, write_outputs
+from extractor.schema import ExtractionOutput, SourceInfo
+from extractor.tagging import Tagger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaggerSpec:
+    """What a worker needs to load its own tagger: picklable, unlike a model."""
+
+    name: str = "model"
+    model_dir: Path | None = None
+
+    def load(self) -> Tagger:
+        from extractor.tagging.load import load_tagger
+
+        return load_tagger(self.name, self.model_dir)
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    skipped: int = 0  # already done by an earlier run with the same tagger
+    by_status: Counter[str] = field(default_factory=Counter)
+    failed_checks: Counter[str] = field(default_factory=Counter)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+
+    def add(self, out: ExtractionOutput, seconds: float) -> None:
+        self.by_status[status_of(out)] += 1
+        for check in out.checks:
+            if check.status == "fail":
+                self.failed_checks[check.rule.split(".")[0]] += 1
+        self.slowest = sorted([*self.slowest, (seconds, out.source.path)], reverse=True)[:5]
+
+    def lines(self) -> list[str]:
+        done = ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items()))
+        out = [f"{self.total} documents ({self.skipped} already done): {done}"]
+        if self.failed_checks:
+            out.append(
+                "failed checks by table: " + ", ".join(f"{k} {v}" for k, v in sorted(self.failed_checks.items()))
+            )
+        if self.slowest:
+            out.append("slowest: " + ", ".join(f"{Path(p).name} {s:.2f}s" for s, p in self.slowest))
+        return out
+
+
+def status_of(out: ExtractionOutput) -> str:
+    if out.error is not None:
+        return f"error:{out.error.kind}"
+    return "review" if out.review.needed else "ok"
+
+
+def content_key(path: Path) -> str | None:
+    """sha256 of the file's bytes (the output's ``doc_id``); None when it cannot be read or is too large."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def journal_path(output: Path) -> Path:
+    return output.with_name(output.name + ".journal.jsonl")
+
+
+def _load_done(paths: Iterable[Path], tagger_name: str) -> dict[str, dict[str, Any]]:
+    """Good records by doc_id from earlier runs with the same tagger (previous JSONL output and journal)."""
+    done: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        if not path.is_file() or path.suffix not in (".jsonl", ".json"):
+            continue
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by the interrupt
+                if rec.get("error") is None and rec.get("tagger") == tagger_name and rec.get("doc_id"):
+                    done[rec["doc_id"]] = rec
+    return done
+
+
+# ---- workers ----------------------------------------------------------------------------------
+_WORKER_TAGGER: Tagger | None = None
+
+
+def _init_worker(spec: TaggerSpec) -> None:
+    global _WORKER_TAGGER
+    import torch  # the worker's share of the cores: one thread each, the pool supplies the parallelism
+
+    torch.set_num_threads(1)
+    _WORKER_TAGGER = spec.load()
+
+
+def _init_worker_without_torch(spec: TaggerSpec) -> None:
+    global _WORKER_TAGGER
+    _WORKER_TAGGER = spec.load()
+
+
+def _work(path: str) -> tuple[str, float]:
+    from extractor.pipeline import extract_path
+
+    assert _WORKER_TAGGER is not None, "worker not initialised"
+    t0 = time.perf_counter()
+    out = extract_path(Path(path), tagger=_WORKER_TAGGER)
+    return out.to_json(), time.perf_counter() - t0
+
+
+def _failure(path: Path, doc_id: str | None, kind: str, message: str) -> ExtractionOutput:
+    from extractor.pipeline import error_record
+
+    out = error_record(str(path), None, kind, message)
+    return out.model_copy(update={"doc_id": doc_id or ""})
+
+
+# ---- the run ----------------------------------------------------------------------------------
+Progress = Callable[[int, int], None]  # (completed, total)
+
+
+def run_batch(
+    paths: Sequence[Path],
+    output: Path,
+    spec: TaggerSpec,
+    *,
+    tagger_name: str,
+    workers: int = 1,
+    timeout: float | None = 120.0,
+    progress: Progress | None = None,
+) -> Summary:
+    """Extract ``paths`` into ``output`` (.jsonl, .csv or .xlsx), resuming an interrupted or earlier run.
+
+    ``tagger_name`` is the loaded tagger's ``name`` (model id and version): records of another tagger are redone.
+
+    ``workers=0`` runs in this process (no timeout); otherwise a pool of ``workers`` processes, each with its
+    own tagger, kills and replaces a worker whose document runs past ``timeout`` seconds.
+    """
+    journal = journal_path(output)
+    done = _load_done([output, journal], tagger_name)
+    keys = {p: content_key(p) for p in paths}
+    todo = [p for p in paths if keys[p] is None or keys[p] not in done]
+    summary = Summary(total=len(paths), skipped=len(paths) - len(todo))
+    fresh: dict[Path, ExtractionOutput] = {}
+    completed = summary.skipped
+    if progress:
+        progress(completed, len(paths))
+    with journal.open("a", encoding="utf-8") as fh:
+
+        def record(path: Path, out: ExtractionOutput, seconds: float) -> None:
+            nonlocal completed
+            fh.write(out.to_json() + "\n")
+            fh.flush()
+            fresh[path] = out
+            summary.add(out, seconds)
+            completed += 1
+            if progress:
+                progress(completed, len(paths))
+
+        if workers <= 0:
+            _run_here(todo, spec, record)
+        else:
+            _run_pool(todo, spec, keys, workers, timeout, record)
+        os.fsync(fh.fileno())
+    results = [fresh.get(p) or _reused(done[keys[p]], p) for p in paths]  # type: ignore[index]
+    write_outputs(output, results)
+    if output.suffix in (".jsonl", ".json"):
+        journal.unlink(missing_ok=True)
+    else:  # a CSV/XLSX export cannot be resumed from: the compacted journal stays as the record of the run
+        atomic_write_text(journal, jsonl_text(results))
+    return summary
+
+
+def _reused(rec: dict[str, Any], path: Path) -> ExtractionOutput:
+    """An earlier record for the same content, under the path it has now."""
+    out = ExtractionOutput.model_validate(rec)
+    return out.model_copy(update={"source": SourceInfo(**{**out.source.model_dump(), "path": str(path)})})
+
+
+def _run_here(todo: Sequence[Path], spec: TaggerSpec, record: Callable[[Path, ExtractionOutput, float], None]) -> None:
+    from extractor.pipeline import extract_path
+
+    tagger = spec.load()
+    for path in todo:
+        t0 = time.perf_counter()
+        record(path, extract_path(path, tagger=tagger), time.perf_counter() - t0)
+
+
+def _run_pool(
+    todo: Sequence[Path],
+    spec: TaggerSpec,
+    keys: dict[Path, str | None],
+    workers: int,
+    timeout: float | None,
+    record: Callable[[Path, ExtractionOutput, float], None],
+) -> None:
+    from pebble import ProcessExpired, ProcessPool
+
+    init = _init_worker if spec.name == "model" else _init_worker_without_torch
+    with ProcessPool(max_workers=workers, initializer=init, initargs=(spec,)) as pool:
+        futures = [(p, pool.schedule(_work, args=(str(p),), timeout=timeout)) for p in todo]
+        try:
+            for path, future in futures:
+                try:
+                    text, seconds = future.result()
+                    record(path, ExtractionOutput.model_validate_json(text), seconds)
+                except FutureTimeout:
+                    record(path, _failure(path, keys[path], "timeout", f"no result within {timeout} s"), timeout or 0)
+                except ProcessExpired as exc:
+                    record(path, _failure(path, keys[path], "internal_error", f"worker died: {exc}"), 0.0)
+        except BaseException:
+            pool.stop()
+            raise

@@ -1,0 +1,105 @@
+"""Batch runs: parallel workers give the in-process results, an interrupted run resumes without losing or
+redoing a document, a document past its timeout gets a timeout record, and exports open as tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from extractor.batch import TaggerSpec, journal_path, run_batch
+from extractor.tagging.rules import RuleTagger
+from extractor.training.synth import generate
+from extractor.types import NormalizedDoc, TaggedDoc
+
+
+def _reports(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seed in range(n):
+        path = folder / f"report_{seed:03d}.txt"
+        path.write_text(generate(seed).text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_parallel_workers_give_the_same_records_as_one_process(tmp_path: Path):
+    paths = _reports(tmp_path / "in", 6)
+    spec = TaggerSpec("rules")
+    run_batch(paths, tmp_path / "a.jsonl", spec, tagger_name="rules-1", workers=0)
+    run_batch(paths, tmp_path / "b.jsonl", spec, tagger_name="rules-1", workers=2)
+    assert _records(tmp_path / "a.jsonl") == _records(tmp_path / "b.jsonl")
+
+
+def test_an_interrupted_run_resumes_without_losing_or_redoing_a_document(tmp_path: Path):
+    paths = _reports(tmp_path / "in", 8)
+    (tmp_path / "in" / "broken.txt").write_bytes(b"")
+    paths.append(tmp_path / "in" / "broken.txt")
+    out = tmp_path / "out.jsonl"
+
+    def stop_after_five(done: int, total: int) -> None:
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0, progress=stop_after_five)
+    assert not out.exists()
+    assert len(_records(journal_path(out))) == 5
+
+    summary = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    assert summary.skipped == 5 and sum(summary.by_status.values()) == 4
+    records = _records(out)
+    assert [r["source"]["path"] for r in records] == [str(p) for p in paths]
+    assert records[-1]["error"]["kind"] == "input_error"
+    assert not journal_path(out).exists()
+
+    again = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    assert again.skipped == 8  # the error record is retried, the good ones are not
+    redo = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-2", workers=0)
+    assert redo.skipped == 0  # another tagger version redoes everything
+
+
+class _SlowTagger(RuleTagger):
+    def tag(self, doc: NormalizedDoc) -> TaggedDoc:
+        if "SLOW" in doc.text:
+            time.sleep(30)
+        return super().tag(doc)
+
+
+@dataclass(frozen=True)
+class _SlowSpec(TaggerSpec):
+    def load(self) -> RuleTagger:
+        return _SlowTagger()
+
+
+def test_a_document_past_its_timeout_gets_a_timeout_record_and_the_rest_finish(tmp_path: Path):
+    paths = _reports(tmp_path / "in", 3)
+    slow = tmp_path / "in" / "slow.txt"
+    slow.write_text("SLOW\n" + generate(99).text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run_batch([slow, *paths], out, _SlowSpec("rules"), tagger_name="rules-1", workers=2, timeout=3)
+    records = _records(out)
+    assert records[0]["error"]["kind"] == "timeout" and records[0]["doc_id"]
+    assert all(r["error"] is None for r in records[1:])
+    assert summary.by_status["error:timeout"] == 1
+
+
+def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
+    from openpyxl import load_workbook
+
+    paths = _reports(tmp_path / "in", 2)
+    out = tmp_path / "out.xlsx"
+    run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    book = load_workbook(out)
+    assert book.sheetnames == ["documents", "table2_active", "table3_applications", "table4_review"]
+    apps = list(book["table3_applications"].iter_rows(values_only=True))
+    assert apps[0][:4] == ("doc_id", "path", "row", "natural_person")
+    assert {row[2] for row in apps[1:]} >= {"new_received", "total", "carried_forward"}
+    assert len(list(book["documents"].iter_rows())) == 3
