@@ -152,14 +152,18 @@ def run_batch(
     workers: int = 1,
     timeout: float | None = 120.0,
     progress: Progress | None = None,
+    engine: str = "local",
 ) -> Summary:
     """Extract ``paths`` into ``output`` (.jsonl, .csv or .xlsx), resuming an interrupted or earlier run.
 
     ``tagger_name`` is the loaded tagger's ``name`` (model id and version): records of another tagger are redone.
 
     ``workers=0`` runs in this process (no timeout); otherwise a pool of ``workers`` processes, each with its
-    own tagger, kills and replaces a worker whose document runs past ``timeout`` seconds.
+    own tagger, kills and replaces a worker whose document runs past ``timeout`` seconds. ``engine="ray"`` runs
+    the same workers as Ray actors (on the cluster ``ray.init`` finds, or a local one); results are identical.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     journal = journal_path(output)
     done = _load_done([output, journal], tagger_name)
     keys = {p: content_key(p) for p in paths}
@@ -181,10 +185,10 @@ def run_batch(
             if progress:
                 progress(completed, len(paths))
 
-        if workers <= 0:
+        if workers <= 0 and engine == "local":
             _run_here(todo, spec, record)
         else:
-            _run_pool(todo, spec, keys, workers, timeout, record)
+            ENGINES[engine](todo, spec, keys, max(workers, 1), timeout, record)
         os.fsync(fh.fileno())
     results = [fresh.get(p) or _reused(done[keys[p]], p) for p in paths]  # type: ignore[index]
     write_outputs(output, results)
@@ -235,3 +239,61 @@ def _run_pool(
         except BaseException:
             pool.stop()
             raise
+
+
+def _run_ray(
+    todo: Sequence[Path],
+    spec: TaggerSpec,
+    keys: dict[Path, str | None],
+    workers: int,
+    timeout: float | None,
+    record: Callable[[Path, ExtractionOutput, float], None],
+) -> None:
+    """The same work on Ray actors, each holding its own tagger; an actor past ``timeout`` is killed and replaced.
+
+    Files are read by the actors, so on a cluster the paths must be visible to every node (a shared volume).
+    """
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+
+    @ray.remote(num_cpus=1)
+    class Worker:
+        def __init__(self, spec: TaggerSpec) -> None:
+            (_init_worker if spec.name == "model" else _init_worker_without_torch)(spec)
+
+        def work(self, path: str) -> tuple[str, float]:
+            return _work(path)
+
+    actors = [Worker.remote(spec) for _ in range(min(workers, max(len(todo), 1)))]
+    queue = list(todo)
+    running: dict[Any, tuple[Path, Any, float]] = {}
+
+    def submit(actor: Any) -> None:
+        if queue:
+            path = queue.pop(0)
+            running[actor.work.remote(str(path))] = (path, actor, time.monotonic())
+
+    for actor in actors:
+        submit(actor)
+    while running:
+        ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+        for ref in ready:
+            path, actor, _ = running.pop(ref)
+            try:
+                text, seconds = ray.get(ref)
+                record(path, ExtractionOutput.model_validate_json(text), seconds)
+            except ray.exceptions.RayError as exc:
+                record(path, _failure(path, keys[path], "internal_error", f"worker failed: {exc}"), 0.0)
+            submit(actor)
+        now = time.monotonic()
+        for ref, (path, actor, started) in list(running.items()):
+            if timeout is not None and now - started > timeout:
+                running.pop(ref)
+                ray.kill(actor)
+                record(path, _failure(path, keys[path], "timeout", f"no result within {timeout} s"), timeout)
+                submit(Worker.remote(spec))
+
+
+ENGINES: dict[str, Callable[..., None]] = {"local": _run_pool, "ray": _run_ray}

@@ -40,6 +40,7 @@ def extract(
     model: Annotated[Path | None, typer.Option(help="model directory (default: models/default or $XXGK_MODEL)")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
     timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 120.0,
+    engine: Annotated[str, typer.Option(help="'local' (process pool) or 'ray' (pip install 'xxgk[ray]')")] = "local",
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
@@ -84,6 +85,7 @@ def extract(
             workers=n_workers,
             timeout=timeout,
             progress=progress,
+            engine=engine,
         )
     typer.echo(f"→ {output}", err=True)
     for line in summary.lines():

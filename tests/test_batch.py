@@ -103,3 +103,15 @@ def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
     assert apps[0][:4] == ("doc_id", "path", "row", "natural_person")
     assert {row[2] for row in apps[1:]} >= {"new_received", "total", "carried_forward"}
     assert len(list(book["documents"].iter_rows())) == 3
+
+
+def test_the_ray_engine_gives_the_same_records_as_the_local_pool(tmp_path: Path):
+    ray = pytest.importorskip("ray")
+    paths = _reports(tmp_path / "in", 4)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        run_batch(paths, tmp_path / "ray.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=2, engine="ray")
+    finally:
+        ray.shutdown()
+    run_batch(paths, tmp_path / "local.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=2)
+    assert _records(tmp_path / "ray.jsonl") == _records(tmp_path / "local.jsonl")
