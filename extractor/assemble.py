@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from extractor import template as tpl
-from extractor.constraints import Rule, application_rules, review_rules, rule_holds
+from extractor.constraints import Rule, application_rules, review_rules
 from extractor.repair import Part, Piece, enumerate_splits, sum_rule
 from extractor.schema import CellStatus, Issue, IssueCode, TableKey
 from extractor.segment import find_headings, table_regions
 from extractor.types import Span, TaggedDoc
 
-MAX_COMBINATIONS = 20000
+MAX_COMBINATIONS = 2000
+MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
 SHOWN_ALTERNATIVES = 8
 
 
@@ -278,10 +279,16 @@ def choose(
     rows = [row for row, rs in readings.items() if len(rs) > 1]
     if not rows:
         return cells
-    all_combos = list(itertools.islice(itertools.product(*(readings[r] for r in rows)), MAX_COMBINATIONS))
-    passing = _fewest_gaps(_passing(all_combos, rows, keys, cells, rules))
+    passing = _fewest_gaps(_search(rows, readings, keys, cells, rules))
     how = "the table's rules"
-    pool = passing or all_combos
+    if not passing:  # no combination satisfies the rules: each row keeps only what all its readings agree on
+        for row in rows:
+            issues.append(
+                Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row, detail="no reading satisfies the table's rules")
+            )
+            cells.update(_consensus(keys[row], readings[row]))
+        return cells
+    pool = passing
     if len(pool) > 1 and evidence:
         stated = _by_evidence(pool, evidence)
         if len(stated) < len(pool):
@@ -303,19 +310,64 @@ def choose(
     return cells
 
 
-def _passing(
-    combos: list[Combo], rows: list[str], keys: dict[str, list[str]], fixed: dict[str, CellDraft], rules: list[Rule]
+def _search(
+    rows: list[str],
+    readings: dict[str, list[Reading]],
+    keys: dict[str, list[str]],
+    fixed: dict[str, CellDraft],
+    rules: list[Rule],
 ) -> list[Combo]:
+    """Every combination of row readings that no rule contradicts (at most ``MAX_COMBINATIONS``), or [] when
+    the search runs past ``MAX_NODES`` steps (the rows are then flagged, never guessed).
+
+    Exact depth-first search with pruning: rows with the fewest readings go first, and after each row every rule
+    it touches is checked on what is assigned so far — equal sums once both sides are complete, and, as counts
+    are never negative, no partial sum above a complete other side. A cell a reading leaves missing counts as
+    0 (it is printed nowhere); a cell missing outside these rows makes its rules not assessable.
+    """
     base = {k: c.value for k, c in fixed.items() if c.status is not CellStatus.MISSING}
-    relevant = [r for r in rules if any(k in r.cells for row in rows for k in keys[row])]
-    passing = []
-    for combo in combos:
-        values = dict(base)
-        for row, reading in zip(rows, combo, strict=True):
-            values.update({k: c.value for k, c in zip(keys[row], reading, strict=True)})
-        if all(rule_holds(rule, values) is not False for rule in relevant):
-            passing.append(combo)
-    return passing
+    order = sorted(range(len(rows)), key=lambda i: len(readings[rows[i]]))
+    covered = set(base) | {k for row in rows for k in keys[row]}
+    live = [r for r in rules if all(k in covered for k in r.cells)]
+    touching = [[r for r in live if set(r.cells) & set(keys[rows[i]])] for i in order]
+    out: list[Combo] = []
+    chosen: dict[int, Reading] = {}
+    values: dict[str, int | Decimal | None] = dict(base)
+    budget = [MAX_NODES]
+
+    def walk(depth: int) -> None:
+        budget[0] -= 1
+        if len(out) >= MAX_COMBINATIONS or budget[0] < 0:
+            return
+        if depth == len(order):
+            out.append(tuple(chosen[i] for i in range(len(rows))))
+            return
+        row = rows[order[depth]]
+        for reading in readings[row]:
+            values.update((k, c.value) for k, c in zip(keys[row], reading, strict=True))
+            if all(_may_hold(rule, values) for rule in touching[depth]):
+                chosen[order[depth]] = reading
+                walk(depth + 1)
+        for k in keys[row]:
+            values.pop(k, None)
+        chosen.pop(order[depth], None)
+
+    walk(0)
+    return out if budget[0] >= 0 else []
+
+
+def _may_hold(rule: Rule, values: dict[str, int | Decimal | None]) -> bool:
+    """False only when the assigned cells already contradict ``sum(left) == sum(right)`` for counts ≥ 0."""
+    sides = []
+    for side in (rule.left, rule.right):
+        known = [values[k] or 0 for k in side if k in values]
+        sides.append((sum(known), len(known) == len(side), all(v >= 0 for v in known)))
+    (left, left_done, left_pos), (right, right_done, right_pos) = sides
+    if left_done and right_done:
+        return left == right
+    if left_done and right_pos and right > left:
+        return False
+    return not (right_done and left_pos and left > right)
 
 
 def _fewest_gaps(combos: list[Combo]) -> list[Combo]:
