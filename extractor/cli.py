@@ -213,8 +213,138 @@ def train(
                 typer.echo(f"step {step}/{total} loss {loss:.4f} {time.perf_counter() - started:.0f}s", err=True)
 
         tagger = run(examples, run_config.train, progress=progress)
-    tagger.save(output, extra={"config": run_config.model_dump(mode="json"), "examples": len(examples)})
+    extra = {
+        "config": run_config.model_dump(mode="json"),
+        "examples": len(examples),
+        "train_seconds": round(time.perf_counter() - started),
+        "torch": __import__("torch").__version__,
+    }
+    tagger.save(output, extra=extra)
     typer.echo(f"{len(examples)} examples → {output}", err=True)
+
+
+annotate_app = typer.Typer(no_args_is_help=True, help="The Label Studio loop: push documents, pull corrections.")
+app.add_typer(annotate_app, name="annotate")
+_URL = typer.Option(envvar="LABEL_STUDIO_URL", help="Label Studio address")
+_TOKEN = typer.Option(envvar="LABEL_STUDIO_API_KEY", help="Label Studio API token")
+_PROJECT = typer.Option(help="project title (created with xxgk's label config if missing)")
+
+
+def _client(url: str, token: str):  # type: ignore[no-untyped-def]
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=url, api_key=token)
+
+
+@annotate_app.command("push")
+def annotate_push(
+    paths: Annotated[list[str], typer.Argument(help="reports to choose from")],
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+    limit: Annotated[int, typer.Option(help="documents to push, most in need first")] = 50,
+    model: Annotated[Path | None, typer.Option(help="model directory")] = None,
+) -> None:
+    """Push the documents that most need a person as pre-annotated tasks (idempotent)."""
+    from extractor.annotate import candidates, ensure_project, push
+    from extractor.errors import InputError
+    from extractor.io.readers import expand_paths, read_source
+    from extractor.normalize import normalize
+
+    docs = []
+    for path in expand_paths(paths):
+        try:
+            docs.append(normalize(read_source(path)))
+        except InputError as exc:
+            typer.echo(f"skipped {path}: {exc}", err=True)
+    chosen = candidates(docs, _tagger("model", model), _tagger("rules", None))[:limit]
+    client = _client(url, token)
+    pid = ensure_project(client, project)
+    created = push(client, pid, chosen)
+    typer.echo(f"{created} new tasks in project {project!r} ({len(chosen) - created} already there)", err=True)
+
+
+@annotate_app.command("pull")
+def annotate_pull(
+    output: Annotated[Path, typer.Option("-o", "--output", help="human corpus to merge into")] = Path(
+        "annotations/human.jsonl"
+    ),
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+) -> None:
+    """Pull submitted annotations, validate every span and merge them into the human corpus (atomically)."""
+    from extractor.annotate import ensure_project, pull
+    from extractor.errors import InputError
+    from extractor.io.readers import read_source
+    from extractor.normalize import normalize
+
+    def normalized_text(path: str) -> str | None:
+        try:
+            return normalize(read_source(path)).text
+        except InputError:
+            return None  # the source is gone: the stored text hash is all there is to check
+
+    client = _client(url, token)
+    report = pull(client, ensure_project(client, project), output, normalized_text)
+    typer.echo(f"{report.written} annotated documents → {output}", err=True)
+    for reason in report.rejected:
+        typer.echo(f"rejected {reason}", err=True)
+
+
+@annotate_app.command("connect")
+def annotate_connect(
+    backend: Annotated[str, typer.Option(help="address of a running `xxgk ml-backend`")],
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+) -> None:
+    """Register the ML backend with the project so Label Studio asks it for predictions."""
+    from extractor.annotate import ensure_project
+
+    client = _client(url, token)
+    pid = ensure_project(client, project)
+    if any(b.url.rstrip("/") == backend.rstrip("/") for b in client.ml.list(project=pid)):
+        typer.echo("already connected", err=True)
+        return
+    client.ml.create(project=pid, url=backend, title="xxgk tagger", is_interactive=False)
+    typer.echo(f"connected {backend} to project {project!r}", err=True)
+
+
+@app.command("ml-backend")
+def ml_backend(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 9090,
+    model: Annotated[Path | None, typer.Option(help="model directory")] = None,
+) -> None:
+    """Serve the current model as a Label Studio ML backend (/health, /setup, /predict)."""
+    import uvicorn
+
+    from extractor.ml_backend import create_ml_backend
+
+    uvicorn.run(create_ml_backend(_tagger("model", model)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def retrain(
+    config: Annotated[Path, typer.Argument(help="TOML run config")],
+    human: Annotated[list[Path] | None, typer.Option(help="human corpora from `xxgk annotate pull`")] = None,
+    models: Annotated[Path, typer.Option(help="models folder holding default/")] = Path("models"),
+    gold: Annotated[Path, typer.Option(help="gold folder (held out)")] = Path("../shared/data/gold"),
+    reports: Annotated[list[str] | None, typer.Option(help="the reports the gold files describe")] = None,
+    synthetic: Annotated[int, typer.Option(help="held-out generated reports for breaking ties")] = 50,
+) -> None:
+    """Train on synthetic + silver + human data; promote only if it beats the current model on the gold set."""
+    from extractor.io.readers import expand_paths
+    from extractor.training.promote import retrain as run
+    from extractor.training.train import RunConfig
+
+    files = list(expand_paths(reports or ["../shared/data/seeds", "../shared/data/dev"]))
+    decision = run(RunConfig.load(config), human or [], models, files, gold, synthetic=synthetic)
+    verdict = "promoted to" if decision.promoted else "not better; kept as"
+    typer.echo(
+        f"candidate {decision.candidate} vs current {decision.current}: {verdict} {decision.model_dir}", err=True
+    )
 
 
 def entry() -> None:
