@@ -26,8 +26,7 @@ def predict_windows(
     ids = vocab.encode(text)
     n = len(ids)
     best = np.full(n, -1.0)
-    tags = np.zeros(n, dtype=np.int64)
-    probs = np.zeros(n)
+    dist = np.zeros((n, len(LABELS)))
     cls_id, sep_id, pad_id = (vocab.index[t] for t in ("[CLS]", "[SEP]", "[PAD]"))
     wins = windows(n, window, stride)
     for b in range(0, len(wins), batch_size):
@@ -40,16 +39,53 @@ def predict_windows(
             mask[r, : e - s + 2] = 1
         out = run(input_ids, mask)
         for r, (s, e) in enumerate(batch):
-            window_probs = out[r, 1 : e - s + 1]
-            t = window_probs.argmax(-1)
-            p = window_probs.max(-1)
             pos = np.arange(e - s)
             centrality = np.minimum(pos, (e - s - 1) - pos).astype(float)
             better = centrality > best[s:e]
             best[s:e] = np.where(better, centrality, best[s:e])
-            tags[s:e] = np.where(better, t, tags[s:e])
-            probs[s:e] = np.where(better, p, probs[s:e])
-    return [LABELS[i] for i in tags.tolist()], probs.tolist()
+            dist[s:e] = np.where(better[:, None], out[r, 1 : e - s + 1], dist[s:e])
+    tags = viterbi(dist)
+    return [LABELS[i] for i in tags.tolist()], dist[np.arange(n), tags].tolist()
+
+
+def _allowed() -> np.ndarray:
+    """``allowed[a, b]``: tag b may follow tag a. ``I-X`` continues only ``B-X``/``I-X``; a value never starts
+    right after a value (a glued digit run is one VALUE span by the label convention, split later by the
+    table's arithmetic)."""
+    n = len(LABELS)
+    allowed = np.ones((n, n), dtype=bool)
+    for b, tag in enumerate(LABELS):
+        prefix, _, kind = tag.partition("-")
+        for a, prev in enumerate(LABELS):
+            if prefix == "I" and prev not in (f"B-{kind}", f"I-{kind}"):
+                allowed[a, b] = False
+        if tag == "B-VALUE":
+            allowed[LABELS.index("B-VALUE"), b] = allowed[LABELS.index("I-VALUE"), b] = False
+    return allowed
+
+
+ALLOWED = _allowed()
+_START_OK = np.array([not t.startswith("I-") for t in LABELS])
+
+
+def viterbi(dist: np.ndarray) -> np.ndarray:
+    """The most probable tag sequence under the BIO constraints of ``_allowed`` (per-character probabilities)."""
+    n = len(dist)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    logp = np.log(np.clip(dist, 1e-12, 1.0))
+    penalty = np.where(ALLOWED, 0.0, -1e9)
+    score = logp[0] + np.where(_START_OK, 0.0, -1e9)
+    back = np.zeros((n, dist.shape[1]), dtype=np.int64)
+    for i in range(1, n):
+        cand = score[:, None] + penalty  # [previous, next]
+        back[i] = cand.argmax(0)
+        score = cand[back[i], np.arange(dist.shape[1])] + logp[i]
+    tags = np.zeros(n, dtype=np.int64)
+    tags[-1] = int(score.argmax())
+    for i in range(n - 1, 0, -1):
+        tags[i - 1] = back[i, tags[i]]
+    return tags
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

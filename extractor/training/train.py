@@ -44,6 +44,7 @@ class TrainConfig(BaseModel):
     seed: int = 0
     model_id: str = "xxgk-char-bert"
     device: str = "auto"  # auto | cpu | cuda
+    init_from: str | None = None  # continue from this model directory (its weights and vocabulary)
 
 
 class DataConfig(BaseModel):
@@ -114,9 +115,13 @@ def train(
         if config.device == "auto"
         else config.device
     )
-    vocab = vocab or CharVocab.build(text for text, _ in examples)
+    if config.init_from:
+        start = TransformersTagger.load(Path(config.init_from))
+        vocab, model = start.vocab, start.model.train().to(device)
+    else:
+        vocab = vocab or CharVocab.build(text for text, _ in examples)
+        model = build_model(config, len(vocab)).to(device)
     chunks = _chunks(examples, vocab, config.window, config.stride)
-    model = build_model(config, len(vocab)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch

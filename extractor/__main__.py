@@ -1,0 +1,5 @@
+"""python -m extractor: the xxgk command."""
+
+from extractor.cli import entry
+
+entry()

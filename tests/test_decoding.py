@@ -1,0 +1,46 @@
+"""Constrained decoding of per-character label probabilities: never an illegal BIO sequence, and the plain
+argmax whenever that is already legal."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.labels import LABELS
+from extractor.tagging.alignment import tags_to_spans
+from extractor.tagging.windows import ALLOWED, viterbi
+
+N = len(LABELS)
+
+
+def _legal(tags: list[int]) -> bool:
+    if tags and LABELS[tags[0]].startswith("I-"):
+        return False
+    return all(ALLOWED[a, b] for a, b in itertools.pairwise(tags))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_decoded_tags_are_always_a_legal_bio_sequence(n: int, seed: int):
+    dist = np.random.default_rng(seed).dirichlet(np.full(N, 0.3), size=n)
+    assert _legal(viterbi(dist).tolist())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_a_legal_argmax_is_kept(n: int, seed: int):
+    dist = np.random.default_rng(seed).dirichlet(np.full(N, 0.3), size=n)
+    argmax = dist.argmax(-1).tolist()
+    if _legal(argmax):
+        assert viterbi(dist).tolist() == argmax
+
+
+def test_a_digit_run_is_one_value_even_when_each_digit_looks_like_a_start():
+    b, i, o = LABELS.index("B-VALUE"), LABELS.index("I-VALUE"), LABELS.index("O")
+    dist = np.full((3, N), 0.001)
+    dist[0, b], dist[1, b], dist[1, i], dist[2, o] = 0.9, 0.6, 0.3, 0.9  # "21\t"
+    tags = [LABELS[t] for t in viterbi(dist)]
+    assert [(s.start, s.end, s.label) for s in tags_to_spans(tags)] == [(0, 2, "VALUE")]
