@@ -149,7 +149,7 @@ def train(
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
-        if progress and (step % 20 == 0 or step + 1 == total):
+        if progress and ((step + 1) % 20 == 0 or step + 1 == total):
             value = loss.item()
             progress(step + 1, total, value if math.isfinite(value) else float("nan"))
     model.to("cpu").eval()
