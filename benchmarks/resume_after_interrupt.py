@@ -2,7 +2,7 @@
 
     python benchmarks/resume_after_interrupt.py [--docs 10000] [--after 60] [--tagger rules]
 
-Generates ``--docs`` reports into a temporary folder, starts ``xxgk extract`` on them, sends SIGINT after
+Generates ``--docs`` reports into a temporary folder, starts ``xxgk extract`` on them, sends SIGTERM after
 ``--after`` seconds, runs the same command again to completion, and checks that the output holds exactly one
 record per input path, in input order, each with the doc_id of its file's content. Prints a table.
 """
@@ -47,7 +47,7 @@ def main() -> None:
         t0 = time.perf_counter()
         first = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
         time.sleep(args.after)
-        first.send_signal(signal.SIGINT)
+        first.send_signal(signal.SIGTERM)  # what a scheduler sends; Ctrl-C (SIGINT) takes the same path
         first.wait()
         interrupted_at = time.perf_counter() - t0
         journal = journal_path(out)

@@ -347,7 +347,14 @@ def retrain(
     )
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a batch stops as on Ctrl-C: the journal keeps every finished document
+
+
 def entry() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         app()
     except KeyboardInterrupt:

@@ -69,7 +69,7 @@ def test_an_interrupted_run_resumes_without_losing_or_redoing_a_document(tmp_pat
 class _SlowTagger(RuleTagger):
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         if "SLOW" in doc.text:
-            time.sleep(30)
+            time.sleep(60)
         return super().tag(doc)
 
 
@@ -84,7 +84,7 @@ def test_a_document_past_its_timeout_gets_a_timeout_record_and_the_rest_finish(t
     slow = tmp_path / "in" / "slow.txt"
     slow.write_text("SLOW\n" + generate(99).text, encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    summary = run_batch([slow, *paths], out, _SlowSpec("rules"), tagger_name="rules-1", workers=2, timeout=3)
+    summary = run_batch([slow, *paths], out, _SlowSpec("rules"), tagger_name="rules-1", workers=2, timeout=12)
     records = _records(out)
     assert records[0]["error"]["kind"] == "timeout" and records[0]["doc_id"]
     assert all(r["error"] is None for r in records[1:])
