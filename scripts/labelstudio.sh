@@ -19,7 +19,7 @@ case "${1:-}" in
     [ -x "$VENV/bin/label-studio" ] && exit 0
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q "label-studio==$VERSION"
-    "$VENV/bin/label-studio" version | head -3
+    "$VENV/bin/label-studio" version >"$VENV/version.txt" 2>&1 || true
     ;;
   start)
     mkdir -p "$DATA"
