@@ -22,7 +22,6 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from extractor.labels import ENTITY_TYPES
-from extractor.pipeline import cell_from_draft
 from extractor.tagging import Tagger
 from extractor.training.corpus import CorpusError, Example, read_corpus, validate, write_corpus
 from extractor.types import NormalizedDoc, Span
@@ -78,16 +77,14 @@ def _agreement(a: Sequence[Span], b: Sequence[Span]) -> float:
 
 def candidates(docs: Iterable[NormalizedDoc], model: Tagger, rules: Tagger) -> list[Candidate]:
     """Score each document by how much it needs a person: most needed first."""
-    from extractor.assemble import assemble
-    from extractor.constraints import evaluate
+    from extractor.pipeline import read_tables
     from extractor.schema import CheckStatus
 
     out = []
     for doc in docs:
         tagged = model.tag(doc)
-        assembly = assemble(tagged)
-        cells = {k: cell_from_draft(doc, d) for k, d in assembly.cells.items()}
-        failing = sum(c.status is CheckStatus.FAIL for c in evaluate(assembly.rules, cells))
+        _, cells, checks = read_tables(tagged)
+        failing = sum(c.status is CheckStatus.FAIL for c in checks)
         low = min((sp.score for sp in tagged.spans), default=1.0)
         agreement = _agreement(tagged.spans, rules.tag(doc).spans)
         reasons = []

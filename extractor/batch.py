@@ -214,14 +214,12 @@ def _run_here(todo: Sequence[Path], spec: TaggerSpec, record: Callable[[Path, Ex
         record(path, extract_path(path, tagger=tagger), time.perf_counter() - t0)
 
 
-def _run_pool(
-    todo: Sequence[Path],
-    spec: TaggerSpec,
-    keys: dict[Path, str | None],
-    workers: int,
-    timeout: float | None,
-    record: Callable[[Path, ExtractionOutput, float], None],
-) -> None:
+Record = Callable[[Path, ExtractionOutput, float], None]
+# (documents to do, tagger spec, content hash by path, workers, timeout, record one result)
+Engine = Callable[[Sequence[Path], TaggerSpec, dict[Path, str | None], int, float | None, Record], None]
+
+
+def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
     from pebble import ProcessExpired, ProcessPool
 
     init = _init_worker if spec.name == "model" else _init_worker_without_torch
@@ -241,14 +239,7 @@ def _run_pool(
             raise
 
 
-def _run_ray(
-    todo: Sequence[Path],
-    spec: TaggerSpec,
-    keys: dict[Path, str | None],
-    workers: int,
-    timeout: float | None,
-    record: Callable[[Path, ExtractionOutput, float], None],
-) -> None:
+def _run_ray(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
     """The same work on Ray actors, each holding its own tagger; an actor past ``timeout`` is killed and replaced.
 
     Files are read by the actors, so on a cluster the paths must be visible to every node (a shared volume).
@@ -296,4 +287,4 @@ def _run_ray(
                 submit(Worker.remote(spec))
 
 
-ENGINES: dict[str, Callable[..., None]] = {"local": _run_pool, "ray": _run_ray}
+ENGINES: dict[str, Engine] = {"local": _run_pool, "ray": _run_ray}

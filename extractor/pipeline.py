@@ -17,6 +17,7 @@ from extractor.normalize import normalize
 from extractor.schema import (
     Cell,
     CellStatus,
+    Check,
     CheckStatus,
     ErrorInfo,
     ExtractionOutput,
@@ -24,7 +25,7 @@ from extractor.schema import (
     SourceInfo,
 )
 from extractor.tagging import Tagger
-from extractor.types import NormalizedDoc, SourceDoc
+from extractor.types import NormalizedDoc, SourceDoc, TaggedDoc
 
 log = logging.getLogger(__name__)
 _PRE2019 = re.compile(r"依申请公开情况|咨询情况|举报|收到申请数|当面申请|信函申请|指标名称|计量单位")
@@ -58,14 +59,19 @@ def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
     return "unknown"
 
 
+def read_tables(tagged: TaggedDoc) -> tuple[Assembly, dict[str, Cell], list[Check]]:
+    """Tagged text → the assembled tables, their cells (offsets into the original text) and rule checks."""
+    assembly = assemble(tagged)
+    cells = {k: cell_from_draft(tagged.doc, d) for k, d in assembly.cells.items()}
+    return assembly, cells, evaluate(assembly.rules, cells)
+
+
 def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     """Run normalize → tag → assemble → validate on one document."""
     doc = normalize(source)
     tagged = tagger.tag(doc)
-    assembly = assemble(tagged)
+    assembly, cells, checks = read_tables(tagged)
     meta = find_meta(doc)
-    cells = {k: cell_from_draft(doc, d) for k, d in assembly.cells.items()}
-    checks = evaluate(assembly.rules, cells)
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
     template = _template(assembly, doc, meta.year)

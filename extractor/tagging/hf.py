@@ -20,10 +20,8 @@ from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.alignment import tags_to_spans
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import predict_windows
+from extractor.tagging.windows import MANIFEST, predict_windows, read_manifest
 from extractor.types import NormalizedDoc, TaggedDoc
-
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -41,14 +39,7 @@ class TransformersTagger:
 
     @classmethod
     def load(cls, path: Path) -> TransformersTagger:
-        manifest_path = path / MANIFEST
-        if not manifest_path.is_file():
-            raise ModelLoadError(f"{path}: no {MANIFEST}")
-        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("label_set_version") != LABEL_SET_VERSION or tuple(manifest.get("labels", ())) != LABELS:
-            raise ModelLoadError(
-                f"{path}: saved with label set {manifest.get('label_set_version')}, this code uses {LABEL_SET_VERSION}"
-            )
+        manifest = read_manifest(path)
         try:
             model = BertForTokenClassification.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
         except (OSError, ValueError) as exc:

@@ -6,7 +6,6 @@ by ``TransformersTagger.export_onnx``. Windows are read exactly as the torch tag
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,9 @@ from typing import Any
 import numpy as np
 
 from extractor.errors import ModelLoadError
-from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.alignment import tags_to_spans
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import predict_windows, softmax
+from extractor.tagging.windows import predict_windows, read_manifest, softmax
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -38,9 +36,7 @@ class OnnxTagger:
     def load(cls, path: Path, file: str = "model.onnx", threads: int = 0) -> OnnxTagger:
         import onnxruntime as ort
 
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("label_set_version") != LABEL_SET_VERSION or tuple(manifest.get("labels", ())) != LABELS:
-            raise ModelLoadError(f"{path}: saved with another label set")
+        manifest = read_manifest(path)
         if not (path / file).is_file():
             raise ModelLoadError(f"{path}: no {file} (export it with TransformersTagger.export_onnx)")
         options = ort.SessionOptions()

@@ -7,16 +7,36 @@ farthest from an edge.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from extractor.labels import LABELS
+from extractor.errors import ModelLoadError
+from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.alignment import windows
 from extractor.tagging.vocab import CharVocab
 
 # (input_ids [batch, width] int64, attention_mask [batch, width] int64) → probabilities [batch, width, labels]
 Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+MANIFEST = "manifest.json"
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A model directory's manifest, refused unless it was saved with this code's label set."""
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelLoadError(f"{path}: no {MANIFEST}")
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("label_set_version") != LABEL_SET_VERSION or tuple(manifest.get("labels", ())) != LABELS:
+        raise ModelLoadError(
+            f"{path}: saved with label set {manifest.get('label_set_version')}, this code uses {LABEL_SET_VERSION}"
+        )
+    return manifest
 
 
 def predict_windows(

@@ -93,12 +93,10 @@ def synthetic_examples(seeds: Iterable[int]) -> Iterator[Example]:
 
 def silver_examples(paths: Sequence[Path]) -> Iterator[Example]:
     """Rule-tagger spans on real reports whose tables were assembled and pass every assessable rule."""
-    from extractor.assemble import assemble
-    from extractor.constraints import evaluate
     from extractor.errors import InputError
     from extractor.io.readers import read_source
     from extractor.normalize import normalize
-    from extractor.pipeline import cell_from_draft
+    from extractor.pipeline import read_tables
     from extractor.schema import CheckStatus
     from extractor.tagging.rules import RuleTagger
 
@@ -109,8 +107,6 @@ def silver_examples(paths: Sequence[Path]) -> Iterator[Example]:
         except InputError:
             continue
         tagged = tagger.tag(doc)
-        assembly = assemble(tagged)
-        cells = {k: cell_from_draft(doc, d) for k, d in assembly.cells.items()}
-        checks = evaluate(assembly.rules, cells)
+        _, cells, checks = read_tables(tagged)
         if cells and not any(c.status is CheckStatus.FAIL for c in checks):
             yield Example(f"silver-{doc.source.doc_id[:16]}", "silver", doc.text, tagged.spans)

@@ -41,7 +41,7 @@ class Decision:
 
 
 def score(tagger: Tagger, reports: Sequence[Path], gold_dir: Path, synthetic: int, work: Path) -> Scores:
-    out = work / f"scores-{abs(hash(tagger.name))}.jsonl"
+    out = work / f"scores-{tagger.name.replace(':', '_')}.jsonl"
     out.write_text(jsonl_text(extract_path(p, tagger=tagger) for p in reports), encoding="utf-8")
     gold = evaluate(load_outputs(out), gold_dir).cells.rate
     generated = synthetic_accuracy(range(HELD_OUT_SEED, HELD_OUT_SEED + synthetic), tagger)
