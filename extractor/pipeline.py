@@ -41,13 +41,18 @@ def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
             status=draft.status,
             alternatives=draft.alternatives,
         )
+    span = doc.raw_span(draft.start, draft.end)
+    layout = doc.source.layout
+    # An OCR'd cell is no surer than its least certain character.
+    confidence = draft.confidence * (layout.min_confidence(*span) if layout else 1.0)
     return Cell(
         value=draft.value,
-        raw=doc.raw(draft.start, draft.end),
-        span=doc.raw_span(draft.start, draft.end),
-        confidence=round(draft.confidence, 4),
+        raw=doc.source.raw_text[span[0] : span[1]],
+        span=span,
+        confidence=round(confidence, 4),
         status=draft.status,
         alternatives=draft.alternatives,
+        box=layout.box(*span) if layout else None,
     )
 
 
@@ -79,7 +84,7 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     passed = sum(c.status in (CheckStatus.PASS, CheckStatus.REPAIRED) for c in assessable)
     cell_conf = sum(c.confidence for c in cells.values()) / len(cells) if cells else 0.0
     confidence = cell_conf * (passed / len(assessable) if assessable else 0.5)
-    uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED) for c in cells.values())
+    uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED, CellStatus.INFERRED) for c in cells.values())
     return ExtractionOutput(
         doc_id=source.doc_id,
         source=SourceInfo(

@@ -82,6 +82,19 @@ class Section(_Frozen):
 CellValue = int | Decimal | None
 
 
+class Box(_Frozen):
+    """Where a piece of text sits on a page: 1-based page number and a rectangle with a top-left origin.
+
+    PDF points for PDF input (a text layer, or a page read by OCR scaled back to points), pixels for images.
+    """
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
 class Cell(_Frozen):
     value: CellValue = Field(description="int for counts, Decimal for money/decimals, None = blank or not found")
     raw: str = Field(description="characters read from the original text at span")
@@ -89,6 +102,7 @@ class Cell(_Frozen):
     confidence: float
     status: CellStatus
     alternatives: list[list[Any]] = Field(default_factory=list, description="other readings the source supports")
+    box: Box | None = Field(default=None, description="where the cell's characters sit on the page (PDF, images)")
 
     @field_serializer("value")
     def _value_json(self, value: CellValue) -> int | float | None:

@@ -5,7 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extractor.offsets import OffsetMap
-from extractor.schema import SourceFormat
+from extractor.schema import Box, SourceFormat
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Page geometry of ``SourceDoc.raw_text``, one entry per character (``None``: a character a reader made up,
+    such as the line break between two OCR lines). ``confidence`` holds the OCR engine's per-character score
+    (1.0 for characters from a text layer), or is ``None`` when no character was recognised by OCR."""
+
+    boxes: tuple[Box | None, ...]
+    confidence: tuple[float, ...] | None = None
+
+    def box(self, start: int, end: int) -> Box | None:
+        """The rectangle around ``raw_text[start:end]`` on the page of its first located character."""
+        found = [b for b in self.boxes[start:end] if b is not None]
+        if not found:
+            return None
+        page = found[0].page
+        same = [b for b in found if b.page == page]
+        return Box(
+            page=page,
+            x0=round(min(b.x0 for b in same), 2),
+            top=round(min(b.top for b in same), 2),
+            x1=round(max(b.x1 for b in same), 2),
+            bottom=round(max(b.bottom for b in same), 2),
+        )
+
+    def min_confidence(self, start: int, end: int) -> float:
+        if self.confidence is None or start >= end:
+            return 1.0
+        return min(self.confidence[start:end])
 
 
 @dataclass(frozen=True)
@@ -25,6 +55,7 @@ class SourceDoc:
     text: str
     offsets: OffsetMap
     title_hint: str | None = None
+    layout: Layout | None = None  # page geometry of raw_text (PDF and image input)
 
 
 @dataclass(frozen=True)

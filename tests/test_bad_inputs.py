@@ -23,7 +23,7 @@ REPORT = "某县人民政府2021年政府信息公开工作年度报告\n一、�
         ("spaces.txt", b"  \n\t\n", "empty"),
         ("binary.txt", bytes(range(256)) * 40, "binary"),
         ("truncated.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog", "PDF"),
-        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not supported"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "unreadable image"),
     ],
 )
 def test_bad_input_becomes_an_error_record(tmp_path: Path, tagger, name, data, fragment):

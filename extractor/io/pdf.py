@@ -1,37 +1,151 @@
-"""PDF text layer → text (pdfplumber; one page after another, pages separated by a form feed line).
+"""PDF → text with page geometry (pdfplumber for text layers; pages without one go to OCR).
 
-The joined page text is the report's original text: output spans point into it.
+``raw_text`` is the pages' text one after another, separated by a form-feed line; every character keeps its
+page and bounding box (``Layout``), so a cell can say where on which page it was read. Lines that repeat at
+the top or bottom of most pages (running headers and footers, page numbers) stay in ``raw_text`` but are left
+out of the rendered ``text``.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
 
 from extractor.errors import InputError
+from extractor.io.ocr import OcrEngine, ocr_image
+from extractor.offsets import OffsetMap, TextBuilder
+from extractor.schema import Box
+from extractor.types import Layout
 
 log = logging.getLogger(__name__)
 PAGE_BREAK = "\n\f\n"
+OCR_RESOLUTION = 200  # dpi for rendering a page without a text layer
+MAX_PAGES = 500
+_DIGITS = re.compile(r"\d+")
 
 
-def pdf_text(data: bytes) -> str:
-    """Raises ``InputError`` for a corrupt or encrypted PDF, or one with no text layer."""
+@dataclass(frozen=True)
+class PdfText:
+    raw_text: str
+    text: str
+    offsets: OffsetMap
+    layout: Layout
+    ocr_pages: tuple[int, ...]  # 1-based numbers of the pages read by OCR
+
+    @property
+    def encoding(self) -> str:
+        if not self.ocr_pages:
+            return "pdf-text-layer"
+        pages = ",".join(map(str, self.ocr_pages))
+        return f"pdf-text-layer+ocr(pages {pages})" if len(self.ocr_pages) < self.page_count else "pdf-ocr"
+
+    @property
+    def page_count(self) -> int:
+        return self.raw_text.count("\f") + 1
+
+
+def _char_box(obj: dict[str, float], page: int) -> Box:
+    return Box(page=page, x0=obj["x0"], top=obj["top"], x1=obj["x1"], bottom=obj["bottom"])
+
+
+def read_pdf(data: bytes, ocr: OcrEngine | None = None) -> PdfText:
+    """Raises ``InputError`` for a corrupt or encrypted PDF, or one with no text that OCR could read."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
+    pages: list[tuple[str, list[Box | None], list[float] | None]] = []
+    ocr_pages: list[int] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
+            if len(pdf.pages) > MAX_PAGES:
+                raise InputError(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
+            for number, page in enumerate(pdf.pages, start=1):
+                textmap = page.get_textmap()
+                text = textmap.as_string
+                if text.strip():
+                    boxes = [None if obj is None else _char_box(obj, number) for _, obj in textmap.tuples]
+                    pages.append((text, boxes, None))
+                    continue
+                if ocr is None:
+                    pages.append(("", [], None))
+                    continue
+                image = page.to_image(resolution=OCR_RESOLUTION).original
+                scale = 72 / OCR_RESOLUTION
+                read = ocr_image(image, ocr, page=number, scale=scale)
+                pages.append((read.text, list(read.boxes), list(read.confidence)))
+                ocr_pages.append(number)
     except PDFPasswordIncorrect as exc:
         raise InputError("encrypted PDF (password required)") from exc
     except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"corrupt or truncated PDF: {type(exc).__name__}: {exc}") from exc
+    except InputError:
+        raise
     except Exception as exc:  # pdfminer raises many private exception types on damaged files
         if "pdfminer" in type(exc).__module__ or "pdfplumber" in type(exc).__module__:
             raise InputError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
         raise
-    text = PAGE_BREAK.join(pages)
-    if not text.strip():
-        raise InputError(f"PDF has no text layer ({len(pages)} pages); it needs OCR")
-    return text
+    if not any(text.strip() for text, _, _ in pages):
+        hint = "install the 'ocr' extra to read scanned pages" if ocr is None else "OCR found no text either"
+        raise InputError(f"PDF has no text layer ({len(pages)} pages); {hint}")
+    return _join(pages, tuple(ocr_pages))
+
+
+def _join(pages: list[tuple[str, list[Box | None], list[float] | None]], ocr_pages: tuple[int, ...]) -> PdfText:
+    raw_parts: list[str] = []
+    boxes: list[Box | None] = []
+    confidence: list[float] = []
+    for i, (text, page_boxes, page_conf) in enumerate(pages):
+        if i:
+            raw_parts.append(PAGE_BREAK)
+            boxes.extend([None] * len(PAGE_BREAK))
+            confidence.extend([1.0] * len(PAGE_BREAK))
+        raw_parts.append(text)
+        boxes.extend(page_boxes)
+        confidence.extend(page_conf if page_conf is not None else [1.0] * len(text))
+    raw = "".join(raw_parts)
+    text, offsets = drop_running_lines(raw)
+    layout = Layout(tuple(boxes), tuple(confidence) if ocr_pages else None)
+    return PdfText(raw, text, offsets, layout, ocr_pages)
+
+
+def drop_running_lines(raw: str) -> tuple[str, OffsetMap]:
+    """Leave out the first and last line of a page when (digits aside) it recurs in that place on at least half
+    of the pages and on two or more: running headers, footers and page numbers of a multi-page PDF."""
+    pages = raw.split(PAGE_BREAK)
+    if len(pages) < 3:
+        return raw, OffsetMap.identity(len(raw))
+    firsts: Counter[str] = Counter()
+    lasts: Counter[str] = Counter()
+    for page in pages:
+        lines = [ln for ln in page.split("\n") if ln.strip()]
+        if lines:
+            firsts[_DIGITS.sub("#", lines[0].strip())] += 1
+            lasts[_DIGITS.sub("#", lines[-1].strip())] += 1
+    need = max(2, (len(pages) + 1) // 2)
+    running_first = {k for k, n in firsts.items() if n >= need}
+    running_last = {k for k, n in lasts.items() if n >= need}
+    if not running_first and not running_last:
+        return raw, OffsetMap.identity(len(raw))
+    out = TextBuilder(len(raw))
+    pos = 0
+    for p, page in enumerate(pages):
+        if p:
+            out.copy(PAGE_BREAK, pos)
+            pos += len(PAGE_BREAK)
+        lines = page.split("\n")
+        filled = [i for i, ln in enumerate(lines) if ln.strip()]
+        drop = set()
+        if filled and _DIGITS.sub("#", lines[filled[0]].strip()) in running_first:
+            drop.add(filled[0])
+        if filled and _DIGITS.sub("#", lines[filled[-1]].strip()) in running_last:
+            drop.add(filled[-1])
+        for i, line in enumerate(lines):
+            end = pos + len(line) + (1 if i < len(lines) - 1 else 0)
+            if i not in drop:
+                out.copy(raw[pos:end], pos)
+            pos = end
+    return out.build()

@@ -1,0 +1,210 @@
+"""Every input a user has: one generated report rendered as TXT, HTML, DOCX, text PDF, scanned PNG and
+image-only PDF goes through the real readers (pdfplumber, python-docx, rapidocr) and the default model."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from extractor.errors import InputError
+from extractor.io.pdf import PAGE_BREAK, drop_running_lines
+from extractor.io.readers import source_from_bytes
+from extractor.pipeline import extract_path
+from extractor.schema import CellStatus, CheckStatus, ExtractionOutput
+from extractor.training import render
+from extractor.training.synth import generate
+
+pytest.importorskip("rapidocr")
+pytest.importorskip("reportlab")
+
+
+def _plain(seed: int) -> bool:
+    """A report printed plainly (no broken labels, noise or dropped cells): each format must read it whole."""
+    report = generate(seed, "tabs")
+    s = report.style
+    return (
+        s.break_labels == 0
+        and s.noise == 0
+        and s.missing == 0
+        and bool(s.blank_marker)
+        and report.template == "2021"
+        and "报告" in report.text  # not printed in traditional characters
+    )
+
+
+@pytest.fixture(scope="module")
+def report_text() -> tuple[str, dict]:
+    seed = next(s for s in range(1000) if _plain(s))
+    report = generate(seed, "tabs")
+    # the tables and headings; running text is the same in every format and only slows OCR down
+    text = "\n".join(line for line in report.text.split("\n") if "\t" in line or len(line) < 40)
+    return text, report.cells
+
+
+@pytest.fixture(scope="module")
+def outputs(report_text, tmp_path_factory) -> dict[str, ExtractionOutput]:
+    from extractor.tagging.load import load_tagger
+
+    text, _ = report_text
+    paths = render.render_all(text, tmp_path_factory.mktemp("formats"), "report")
+    tagger = load_tagger("model")
+    return {fmt: extract_path(path, tagger=tagger) for fmt, path in paths.items()}
+
+
+def _values(out: ExtractionOutput) -> dict[str, tuple[object, str]]:
+    return {k: (c.value, c.status.value) for k, c in out.cells.items()}
+
+
+@pytest.mark.model
+def test_txt_html_docx_pdf_and_scanned_png_yield_the_same_cells(outputs, report_text):
+    _, truth = report_text
+    for fmt in ("txt", "html", "docx", "pdf", "png"):
+        assert outputs[fmt].error is None, (fmt, outputs[fmt].error)
+    expected = _values(outputs["txt"])
+    assert {k: v for k, (v, _) in expected.items()} == truth
+    for fmt in ("html", "docx", "pdf", "png"):
+        assert _values(outputs[fmt]) == expected, fmt
+
+
+@pytest.mark.model
+def test_each_format_says_how_it_was_read(outputs):
+    assert outputs["txt"].source.encoding == "gb18030"
+    assert outputs["html"].source.encoding == "utf-8"
+    assert outputs["docx"].source.encoding == "docx"
+    assert outputs["pdf"].source.encoding == "pdf-text-layer"
+    assert outputs["png"].source.encoding == "ocr"
+    assert outputs["scan.pdf"].source.encoding == "pdf-ocr"
+    assert [o.source.format for o in outputs.values()] == ["txt", "html", "docx", "pdf", "image", "pdf"]
+
+
+@pytest.mark.model
+def test_a_scanned_pdf_is_read_or_flagged_never_silently_wrong(outputs):
+    """OCR may merge a dense row's digits; every cell that differs from the text layer is flagged: missing,
+    placed by inference (a short row), or in a check that fails."""
+    expected = _values(outputs["pdf"])
+    scan = outputs["scan.pdf"]
+    failing = {k for c in scan.checks if c.status is CheckStatus.FAIL for k in c.cells}
+    for key, cell in scan.cells.items():
+        if (cell.value, cell.status.value) != expected[key]:
+            assert cell.status in (CellStatus.MISSING, CellStatus.INFERRED) or key in failing, key
+            assert scan.review.needed
+    same = sum(_values(scan)[k] == v for k, v in expected.items())
+    assert same / len(expected) > 0.9
+
+
+@pytest.mark.model
+def test_pdf_and_image_cells_point_at_their_place_on_the_page(outputs):
+    import pdfplumber
+
+    pdf_out = outputs["pdf"]
+    path = Path(pdf_out.source.path)
+    with pdfplumber.open(path) as pdf:
+        for key in ("applications.total.total", "active.licensing.decisions", "review.litigation_direct.total"):
+            cell = pdf_out.cells[key]
+            assert cell.box is not None, key
+            page = pdf.pages[cell.box.page - 1]
+            inside = page.crop((cell.box.x0 - 0.5, cell.box.top - 0.5, cell.box.x1 + 0.5, cell.box.bottom + 0.5))
+            assert inside.extract_text().strip() == cell.raw, key
+    png = outputs["png"].cells["applications.total.total"]
+    assert png.box is not None and png.box.page == 1 and png.box.x1 > png.box.x0
+    assert 0 < png.confidence <= 1
+
+
+def test_running_headers_and_page_numbers_leave_the_text_but_stay_in_the_original():
+    pages = [f"某某县政府信息公开年报\n正文第{i}页的内容\n- {i} -" for i in range(1, 5)]
+    raw = PAGE_BREAK.join(pages)
+    text, offsets = drop_running_lines(raw)
+    assert "年报" not in text and "- 2 -" not in text
+    assert [ln for ln in text.split("\n") if "正文" in ln] == [f"正文第{i}页的内容" for i in range(1, 5)]
+    start = text.index("正文第3页")
+    s, e = offsets.source_span(start, start + 6)
+    assert raw[s:e] == "正文第3页的"
+
+
+def _docx_bytes(build) -> bytes:  # type: ignore[no-untyped-def]
+    import docx
+
+    document = docx.Document()
+    build(document)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_merged_cells_print_once_and_empty_cells_read_blank():
+    def build(document) -> None:  # type: ignore[no-untyped-def]
+        document.add_paragraph("三、收到和处理政府信息公开申请情况")
+        table = document.add_table(rows=3, cols=3)
+        table.cell(0, 0).merge(table.cell(0, 2)).text = "申请人情况"
+        table.cell(1, 0).merge(table.cell(2, 0)).text = "（三）不予公开"
+        table.cell(1, 1).text = "1.属于国家秘密"
+        table.cell(1, 2).text = "3"
+        table.cell(2, 1).text = "2.其他法律行政法规禁止公开"
+        document.add_paragraph("四、结尾")
+
+    source = source_from_bytes("r.docx", _docx_bytes(build))
+    assert source.text.split("\n")[:4] == [
+        "三、收到和处理政府信息公开申请情况",
+        "申请人情况",
+        "（三）不予公开\t1.属于国家秘密\t3",
+        "2.其他法律行政法规禁止公开\t—",
+    ]
+
+
+def _blank_png(size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", size, 1).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("cut.docx", b"PK\x03\x04word/" + b"\x00" * 64, "DOCX"),
+        ("locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "encrypted DOCX or legacy"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "legacy"),
+        ("cut.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "unreadable image"),
+        ("huge.png", None, "image too large"),
+        ("blank.png", None, "no text"),
+    ],
+)
+def test_bad_documents_and_images_are_refused_with_a_reason(name, data, fragment):
+    if name == "huge.png":
+        data = _blank_png((9000, 9000))
+    elif name == "blank.png":
+        data = _blank_png((400, 300))
+    with pytest.raises(InputError, match=fragment):
+        source_from_bytes(name, data)
+
+
+def test_an_empty_docx_is_refused():
+    with pytest.raises(InputError, match="no text"):
+        source_from_bytes("empty.docx", _docx_bytes(lambda d: None))
+
+
+def test_a_scanned_pdf_without_ocr_says_what_is_missing():
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(buf, format="PDF")
+
+    def no_ocr():  # type: ignore[no-untyped-def]
+        raise InputError("OCR needs the 'ocr' extra")
+
+    with pytest.raises(InputError, match="ocr"):
+        source_from_bytes("scan.pdf", buf.getvalue(), ocr=no_ocr)
+
+
+def test_an_encrypted_pdf_is_refused():
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, encrypt="secret")
+    pdf.drawString(100, 700, "report")
+    pdf.save()
+    with pytest.raises(InputError, match=r"encrypted|password"):
+        source_from_bytes("locked.pdf", buf.getvalue())
