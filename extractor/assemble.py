@@ -8,6 +8,7 @@ characters allow; the table's arithmetic then chooses among them (``repair``), o
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -227,32 +228,45 @@ def _edge_blank_readings(
             ]
             for parts in splits
         ]
-    return [_short_row(keys, group, issues, where)]
+    return _short_row(keys, group, issues, where)
 
 
-def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> Reading:
-    """Fewer values than cells: the first value is the first column and the last the last; gaps left missing."""
-    n = len(keys)
+MAX_PLACEMENTS = 2000
+
+
+def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> list[Reading]:
+    """Fewer values than cells: a value went missing and the rest must not shift. Every order-keeping placement of
+    the values onto the cells is a reading (status ``inferred``); the table's rules then keep the placements
+    they allow, and cells on which those disagree stay missing. Past ``MAX_PLACEMENTS`` the first value is
+    put in the first column, the last in the last, and the cells between are left missing."""
+    n, k = len(keys), len(group)
     issues.append(
         Issue(
             code=IssueCode.SHORT_ROW,
             path=where,
-            detail=f"{len(group)} values for {n} cells; first/last anchored, cells {len(group) - 1}..{n - 2} missing",
+            detail=f"{k} values for {n} cells; their places are chosen by the table's rules or left open",
         )
     )
-    placed: list[Token | None] = [None] * n
-    if len(group) >= 2:
-        placed[0], placed[-1] = group[0], group[-1]
-        for i, t in enumerate(group[1:-1], start=1):
-            placed[i] = t
-    elif group:
-        placed[0] = group[0]
-    out: Reading = []
-    for t, k in zip(placed, keys, strict=True):
-        if t is None:
-            out.append(CellDraft(None, None, None, CellStatus.MISSING, 0.0))
-        else:
-            out.append(_draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.5, t.blank))
+    if k > 0 and math.comb(n, k) <= MAX_PLACEMENTS:
+        # the likeliest first: values in order with the gap just before the row's last cell (its total)
+        likeliest = (*range(k - 1), n - 1)
+        places = [likeliest, *(p for p in itertools.combinations(range(n), k) if p != likeliest)]
+    else:
+        places = [(0, n - 1)] if k >= 2 else [(0,)] if k else [()]
+        group = [group[0], group[-1]] if k >= 2 else group
+    out: list[Reading] = []
+    for place in places:
+        slots: list[Token | None] = [None] * n
+        for i, t in zip(place, group, strict=True):
+            slots[i] = t
+        out.append(
+            [
+                CellDraft(None, None, None, CellStatus.MISSING, 0.0)
+                if t is None
+                else _draft(Part(t.text, t.start, t.end), key, CellStatus.INFERRED, 0.5, t.blank)
+                for t, key in zip(slots, keys, strict=True)
+            ]
+        )
     return out
 
 
@@ -293,10 +307,15 @@ def choose(
         stated = _by_evidence(pool, evidence)
         if len(stated) < len(pool):
             pool, how = stated, "figures the report's narrative states"
+    if len(pool) > 1 and _likeliest(rows, readings) in pool:
+        pool, how = [_likeliest(rows, readings)], f"the likeliest placement of the {len(pool)} the rules allow"
     if len(pool) == 1:
         for row, reading in zip(rows, pool[0], strict=True):
             cells.update(zip(keys[row], reading, strict=True))
-            issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}"))
+            code = (
+                IssueCode.SHORT_ROW if any(c.status is CellStatus.INFERRED for c in reading) else IssueCode.GLUED_DIGITS
+            )
+            issues.append(Issue(code=code, path=row, detail=f"reading chosen by {how}"))
         return cells
     for idx, row in enumerate(rows):
         issues.append(
@@ -368,6 +387,15 @@ def _may_hold(rule: Rule, values: dict[str, int | Decimal | None]) -> bool:
     if left_done and right_pos and right > left:
         return False
     return not (right_done and left_pos and left > right)
+
+
+def _likeliest(rows: list[str], readings: dict[str, list[Reading]]) -> Combo | None:
+    """The first reading of every row, when every row is a short row's placements (their first is the
+    likeliest: values in order, the gap before the total); None otherwise. Its cells stay ``inferred``."""
+    first = tuple(readings[row][0] for row in rows)
+    if all(c.status in (CellStatus.INFERRED, CellStatus.MISSING) for reading in first for c in reading):
+        return first
+    return None
 
 
 def _fewest_gaps(combos: list[Combo]) -> list[Combo]:
@@ -475,7 +503,7 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue
     else:
         splits = enumerate_splits(_pieces(tokens), [5, 5, 5], sum_rule)
         if not splits:
-            readings = [_short_row(keys, tokens, issues, "review")]
+            readings = _short_row(keys, tokens, issues, "review")
         else:
             issues.append(
                 Issue(
