@@ -208,3 +208,18 @@ def test_an_encrypted_pdf_is_refused():
     pdf.save()
     with pytest.raises(InputError, match=r"encrypted|password"):
         source_from_bytes("locked.pdf", buf.getvalue())
+
+
+def test_html_page_chrome_is_left_out_and_the_report_body_kept():
+    page = (
+        "<html><body><nav><a href='/'>首页</a><a>政务公开</a></nav>"
+        "<div class='breadcrumb'>当前位置：首页 &gt; 年报</div>"
+        "<div class='content'><p>一、总体情况</p><table><tr><td>规章</td><td>3</td><td>&nbsp;</td></tr></table></div>"
+        "<div id='footer'>主办单位：县政府办公室<p>网站标识码 123</p></div><p>六、其他需要报告的事项</p></body></html>"
+    )
+    source = source_from_bytes("page.html", page.encode("utf-8"))
+    lines = [ln for ln in source.text.split("\n") if ln.strip()]
+    assert [ln.split() for ln in lines] == [["一、总体情况"], ["规章", "3", "—"], ["六、其他需要报告的事项"]]
+    start = source.text.index("3\t")
+    s, e = source.offsets.source_span(start, start + 1)
+    assert source.raw_text[s:e] == "3"

@@ -2,12 +2,15 @@
 
 Block elements end lines, table cells are separated by tabs and rows by newlines, an empty cell (or one
 holding only ``&nbsp;``) becomes the blank marker ``—`` mapped to the cell's content in the source.
-Scripts, styles and the document head are dropped; the ``<title>`` is kept as a hint for the metadata.
+Scripts, styles and the document head are dropped, and so is page chrome: ``<nav>``, ``<aside>``,
+``<footer>`` and elements whose class or id names a menu, breadcrumb, footer, sidebar or share bar. The
+``<title>`` is kept as a hint for the metadata.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 from extractor.offsets import OffsetMap, TextBuilder
@@ -42,6 +45,19 @@ _BLOCK = frozenset(
     ]
 )
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "svg", "iframe"})
+# Page chrome around the report: HTML5 navigation landmarks, and elements whose class or id names them.
+_CHROME_TAGS = frozenset({"nav", "aside", "footer"})
+_CHROME_NAME = re.compile(
+    r"(^|[-_\s])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|sidebar|share|copyright|topbar)($|[-_\s])", re.I
+)
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"})
+
+
+def is_chrome(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    if tag in _CHROME_TAGS:
+        return True
+    names = " ".join(v or "" for k, v in attrs if k in ("class", "id"))
+    return bool(names) and _CHROME_NAME.search(names) is not None
 
 
 class _Renderer(HTMLParser):
@@ -54,6 +70,7 @@ class _Renderer(HTMLParser):
                 self.line_starts.append(i + 1)
         self.out = TextBuilder(len(source))
         self.skip_depth = 0
+        self.chrome: list[str] = []  # open elements since entering page chrome (its text is left out)
         self.in_title = False
         self.title: list[str] = []
         self.cell_depth = 0
@@ -75,6 +92,9 @@ class _Renderer(HTMLParser):
             self.out.insert("\n", self._pos())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID and (self.chrome or (not self.skip_depth and is_chrome(tag, attrs))):
+            self.chrome.append(tag)
+            return
         if tag in _SKIP:
             self.skip_depth += 1
             return
@@ -99,6 +119,10 @@ class _Renderer(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.chrome:
+            if tag in self.chrome:  # close up to the matching element (tolerates unclosed children)
+                del self.chrome[len(self.chrome) - 1 - self.chrome[::-1].index(tag) :]
+            return
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
@@ -116,7 +140,7 @@ class _Renderer(HTMLParser):
     def _text(self, text: str, start: int, end: int) -> None:
         if self.in_title:
             self.title.append(text)
-        if self.skip_depth:
+        if self.skip_depth or self.chrome:
             return
         if text.strip():
             self.cell_has_text = True
