@@ -13,6 +13,7 @@ OCR look-alikes in labels). Every character written is labelled as it is written
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -213,7 +214,7 @@ def active_truth(layout: str, rng: random.Random) -> dict[str, Value]:
             if key in tpl.DECIMAL_CELLS:
                 out[key] = _money(rng) * (10000 if col == "amount_yuan" and rng.random() < 0.3 else 1)
             elif col == "change":
-                out[key] = _count(rng, 5, 0.6) * rng.choice((1, -1))
+                out[key] = _count(rng, rng.choice((5, 5, 50, 300)), 0.6) * rng.choice((1, -1))
             else:
                 out[key] = _count(rng, 20 if row.key != "licensing" else 2000, 0.4)
     return out
@@ -264,12 +265,20 @@ class _Builder:
     traditional: bool = False
     fullwidth: bool = False
     ocr: float = 0.0
+    indent: str = ""  # every line of a Word export indented by a tab (seen in real text)
+    tight: bool = False  # no blank lines at all, as in a PDF's text layer (a heading right after a table row)
     parts: list[str] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     length: int = 0
 
     def add(self, text: str, label: str | None = None) -> None:
         text = self._mess(text, label)
+        if self.tight and label is None:
+            text = re.sub(r"\n\s*\n", "\n", text)
+            if text.startswith("\n") and self.parts and self.parts[-1].endswith("\n"):
+                text = text.lstrip("\n")
+        if self.indent and label is None:
+            text = text.replace("\n", "\n" + self.indent)
         if label is not None and text:
             self.spans.append(Span(self.length, self.length + len(text), label))
         self.parts.append(text)
@@ -340,6 +349,7 @@ class _Renderer:
     rng: random.Random
     truth: dict[str, Value]
     page: int = 1
+    positions: dict[str, int] = field(default_factory=dict)  # where each printed cell starts in the text
 
     @property
     def sep(self) -> str:
@@ -370,6 +380,7 @@ class _Renderer:
         self.b.add(_ROW_END[self.style.layout])
 
     def cell(self, key: str) -> None:
+        self.positions[key] = self.b.length
         value = self.truth[key]
         if value is None:
             self.b.add(self.style.blank_marker or "", "BLANK" if self.style.blank_marker else None)
@@ -472,8 +483,38 @@ def _render_applications(r: _Renderer, layout: str) -> None:
         r.row(_APPLICATION_LABELS[row.key], [f"applications.{row.key}.{c}" for c in tpl.APPLICANT_COLUMNS], group)
 
 
+def _wrapped_review_header(r: _Renderer) -> None:
+    """A PDF's narrow header cells: each outcome wraps into two lines, and the lines of the three blocks interleave
+    (``结果 结果 其他 尚未 / 总计 / 维持 纠正 结果 审结 结果 结果 …``), as pdfplumber reads them."""
+
+    def halves() -> list[tuple[str, str]]:
+        out = []
+        for text in _OUTCOME_HEADER[:4]:
+            cut = 3 if r.rng.random() < 0.1 else 2
+            out.append((text[:cut], text[cut:]))
+        return out
+
+    def line(pieces: Sequence[str]) -> None:
+        for i, piece in enumerate(pieces):
+            if i:
+                r.b.add(" ")
+            r.b.add(piece, "COL")
+        r.b.add("\n")
+
+    blocks = [halves() for _ in range(3)]
+    line(("行政复议", "行政诉讼"))
+    line(("未经复议直接起诉", "复议后起诉"))
+    line([top for top, _ in blocks[0]])
+    line(["总计"])
+    line([bottom for _, bottom in blocks[0]] + [top for blk in blocks[1:] for top, _ in blk])
+    line(["总计", "总计"])
+    line([bottom for blk in blocks[1:] for _, bottom in blk])
+
+
 def _render_review(r: _Renderer, _layout: str = "") -> None:
-    if r.style.layout in ("lines", "glued") or r.rng.random() < 0.5:
+    if r.style.layout == "spaces" and r.rng.random() < 0.4:
+        _wrapped_review_header(r)
+    elif r.style.layout in ("lines", "glued") or r.rng.random() < 0.5:
         r.header(_REVIEW_HEADER)
     else:
         r.header(("行政复议", "行政诉讼"))
@@ -503,6 +544,7 @@ class SynthReport:
     values: dict[str, Value]  # the table as drawn, before printing (every rule holds)
     template: str
     style: Style
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # printed cell → its text span
 
 
 def generate(seed: int, layout: str | None = None) -> SynthReport:
@@ -516,7 +558,12 @@ def generate(seed: int, layout: str | None = None) -> SynthReport:
     values = dict(truth)
     style = draw_style(rng, layout)
     b = _Builder(
-        rng, traditional=rng.random() < 0.08, fullwidth=rng.random() < 0.1, ocr=rng.choice((0.0, 0.0, 0.0, 0.1))
+        rng,
+        traditional=rng.random() < 0.08,
+        fullwidth=rng.random() < 0.1,
+        ocr=rng.choice((0.0, 0.0, 0.0, 0.1)),
+        indent="\t" if style.layout == "lines" and rng.random() < 0.2 else "",
+        tight=style.layout == "spaces" and rng.random() < 0.6,
     )
     r = _Renderer(b, style, rng, truth)
     agency = rng.choice(_PLACES) + rng.choice(_AGENCIES)
@@ -538,7 +585,9 @@ def generate(seed: int, layout: str | None = None) -> SynthReport:
             _paragraph(b, rng, _PROBLEMS if i == 4 else _OTHER, year)
         b.add("\n")
     spans = _merge_glued(b.spans)
-    return SynthReport(b.text(), tuple(spans), truth, values, template, style)
+    starts = {s.start: s for s in b.spans if s.label in ("VALUE", "BLANK")}
+    positions = {k: (starts[p].start, starts[p].end) for k, p in r.positions.items() if p in starts}
+    return SynthReport(b.text(), tuple(spans), truth, values, template, style, positions)
 
 
 def _merge_glued(spans: list[Span]) -> list[Span]:
