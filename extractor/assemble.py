@@ -18,7 +18,7 @@ from extractor.constraints import Rule, application_rules, review_rules
 from extractor.repair import Part, Piece, enumerate_splits, sum_rule
 from extractor.schema import CellStatus, Issue, IssueCode, TableKey
 from extractor.segment import find_headings, table_regions
-from extractor.types import Span, TaggedDoc
+from extractor.types import NormalizedDoc, Span, TaggedDoc
 
 MAX_COMBINATIONS = 2000
 MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
@@ -33,6 +33,7 @@ class Token:
     blank: bool
     line: int
     score: float
+    ocr_alternatives: tuple[str, ...] = ()  # other readings of an OCR'd value, one look-alike digit changed
 
 
 @dataclass
@@ -45,6 +46,7 @@ class CellDraft:
     status: CellStatus
     confidence: float
     alternatives: list[list[str]] = field(default_factory=list)
+    cost: int = 0  # characters read otherwise than the OCR engine printed them
 
 
 @dataclass
@@ -82,6 +84,37 @@ def parse_value(text: str, key: str) -> int | Decimal | None:
 
 
 # ---- grouping and alignment -------------------------------------------------------------------
+# Digit pairs an OCR engine mistakes for each other in report scans (0/8, 1/7, 6/5, 3/8 …); symmetric.
+_LOOKALIKE_PAIRS = ("08", "06", "09", "17", "14", "27", "23", "38", "35", "39", "49", "56", "58", "68", "69", "89")
+OCR_LOOKALIKES: dict[str, str] = {
+    d: "".join(sorted({p[1 - p.index(d)] for p in _LOOKALIKE_PAIRS if d in p})) for d in "0123456789"
+}
+
+
+def ocr_alternatives(doc: NormalizedDoc, start: int, end: int) -> tuple[str, ...]:
+    """For a value whose characters were recognised by OCR: each reading with one digit replaced by a look-alike.
+
+    The image supports these readings as much as the one the engine printed (its scores are no guide: misread
+    digits often score 0.999), so the table's arithmetic decides; the printed reading wins whenever it fits.
+    """
+    layout = doc.source.layout
+    if layout is None or not layout.ocr_pages:
+        return ()
+    text = doc.text[start:end]
+    out = []
+    for i, ch in enumerate(text):
+        raw = doc.offsets.starts[start + i]
+        box = layout.boxes[raw] if raw < len(layout.boxes) else None
+        if ch not in OCR_LOOKALIKES or box is None or box.page not in layout.ocr_pages:
+            continue
+        out.extend(
+            text[:i] + alt + text[i + 1 :]
+            for alt in OCR_LOOKALIKES[ch]
+            if not (i == 0 and alt == "0" and len(text) > 1)
+        )
+    return tuple(out)
+
+
 def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span]]:
     text = tagged.doc.text
     tokens: list[Token] = []
@@ -98,6 +131,7 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
                     sp.label == "BLANK",
                     text.count("\n", lo, sp.start),
                     sp.score,
+                    () if sp.label == "BLANK" else ocr_alternatives(tagged.doc, sp.start, sp.end),
                 )
             )
         elif sp.label in ("ROW", "TITLE_ITEM", "COL", "SECTION"):
@@ -198,12 +232,17 @@ def _edge_blank_readings(
     blanks = {t.start for t in group if t.blank}
     score = min(t.score for t in group)
     if len(group) == n:
-        return [
-            [
-                _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.97 * score, t.start in blanks)
-                for t, k in zip(group, keys, strict=True)
-            ]
+        printed = [
+            _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.97 * score, t.start in blanks)
+            for t, k in zip(group, keys, strict=True)
         ]
+        readings = [printed]
+        for i, (t, k) in enumerate(zip(group, keys, strict=True)):
+            for alt in t.ocr_alternatives:
+                cell = _draft(Part(alt, t.start, t.end), k, CellStatus.REPAIRED, 0.6 * score, False)
+                cell.cost, cell.alternatives = 1, [[t.text]]
+                readings.append([*printed[:i], cell, *printed[i + 1 :]])
+        return readings
     if len(group) > n:
         issues.append(
             Issue(code=IssueCode.EXTRA_VALUES, path=where, detail=f"{len(group)} values for {n} cells; first {n} kept")
@@ -295,38 +334,73 @@ def choose(
         return cells
     passing = _fewest_gaps(_search(rows, readings, keys, cells, rules))
     how = "the table's rules"
-    if not passing:  # no combination satisfies the rules: each row keeps only what all its readings agree on
-        for row in rows:
-            issues.append(
-                Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row, detail="no reading satisfies the table's rules")
-            )
-            cells.update(_consensus(keys[row], readings[row]))
+    if not passing:
+        cells.update(_unresolved(rows, readings, keys, issues))
         return cells
     pool = passing
     if len(pool) > 1 and evidence:
         stated = _by_evidence(pool, evidence)
         if len(stated) < len(pool):
             pool, how = stated, "figures the report's narrative states"
-    if len(pool) > 1 and _likeliest(rows, readings) in pool:
-        pool, how = [_likeliest(rows, readings)], f"the likeliest placement of the {len(pool)} the rules allow"
+    varying = [i for i in range(len(rows)) if len({id(combo[i]) for combo in pool}) > 1]
+    likeliest = _likeliest(rows, readings, varying)
+    if len(pool) > 1 and likeliest in pool:
+        pool, how = [likeliest], f"likelihood ({len(pool)} fit the rules; values in order, the gap before the total)"
     if len(pool) == 1:
         for row, reading in zip(rows, pool[0], strict=True):
             cells.update(zip(keys[row], reading, strict=True))
-            code = (
-                IssueCode.SHORT_ROW if any(c.status is CellStatus.INFERRED for c in reading) else IssueCode.GLUED_DIGITS
-            )
-            issues.append(Issue(code=code, path=row, detail=f"reading chosen by {how}"))
+            issue = _chosen_issue(row, reading, how, first=reading is readings[row][0])
+            if issue is not None:
+                issues.append(issue)
         return cells
+    cells.update(_ambiguous(rows, pool, keys, varying, issues))
+    return cells
+
+
+def _ambiguous(
+    rows: list[str], pool: list[Combo], keys: dict[str, list[str]], varying: list[int], issues: list[Issue]
+) -> dict[str, CellDraft]:
+    """Several combinations fit equally: cells on which they agree are kept, the others left empty."""
+    cells: dict[str, CellDraft] = {}
     for idx, row in enumerate(rows):
-        issues.append(
-            Issue(
-                code=IssueCode.AMBIGUOUS_SPLIT,
-                path=row,
-                detail=f"{len(pool)} readings remain; cells that differ are left empty",
-            )
-        )
+        if idx in varying:
+            detail = f"{len(pool)} readings remain; cells that differ are left empty"
+            issues.append(Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row, detail=detail))
         cells.update(_consensus(keys[row], [combo[idx] for combo in pool]))
     return cells
+
+
+def _unresolved(
+    rows: list[str], readings: dict[str, list[Reading]], keys: dict[str, list[str]], issues: list[Issue]
+) -> dict[str, CellDraft]:
+    """No combination satisfies the rules: each row keeps what all its readings as printed agree on (OCR
+    look-alikes set aside), a short row its likeliest placement (cells ``inferred``); the failing checks
+    flag the table."""
+    cells: dict[str, CellDraft] = {}
+    for row in rows:
+        as_printed = [r for r in readings[row] if not any(c.cost for c in r)]
+        if _is_placement(readings[row][0]):  # a short row: its likeliest placement, every cell marked inferred
+            as_printed = readings[row][:1]
+        if len(as_printed) != 1:
+            issues.append(
+                Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row, detail="no reading satisfies the table's rules")
+            )
+        cells.update(_consensus(keys[row], as_printed or readings[row]))
+    return cells
+
+
+def _chosen_issue(row: str, reading: Reading, how: str, first: bool) -> Issue | None:
+    """What a row's chosen reading changed, as an issue (None when it is the row as printed)."""
+    if any(c.cost for c in reading):
+        changed = ", ".join(f"{c.alternatives[0][0]}→{c.value}" for c in reading if c.cost)
+        return Issue(code=IssueCode.OCR_REREAD, path=row, detail=f"OCR digits reread {changed}, chosen by {how}")
+    if any(c.status is CellStatus.INFERRED for c in reading):
+        return Issue(code=IssueCode.SHORT_ROW, path=row, detail=f"placement chosen by {how}")
+    if any(c.status is CellStatus.REPAIRED for c in reading):
+        return Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}")
+    if not first:
+        return Issue(code=IssueCode.EDGE_BLANK, path=row, detail=f"a blank marker at the row's edge, chosen by {how}")
+    return None
 
 
 def _search(
@@ -342,7 +416,9 @@ def _search(
     Exact depth-first search with pruning: rows with the fewest readings go first, and after each row every rule
     it touches is checked on what is assigned so far — equal sums once both sides are complete, and, as counts
     are never negative, no partial sum above a complete other side. A cell a reading leaves missing counts as
-    0 (it is printed nowhere); a cell missing outside these rows makes its rules not assessable.
+    0 (it is printed nowhere); a cell missing outside these rows makes its rules not assessable. Only the
+    combinations with the fewest OCR look-alike rereads are kept (branch and bound on ``CellDraft.cost``), so
+    the text as printed wins whenever the rules allow it.
     """
     base = {k: c.value for k, c in fixed.items() if c.status is not CellStatus.MISSING}
     order = sorted(range(len(rows)), key=lambda i: len(readings[rows[i]]))
@@ -354,24 +430,32 @@ def _search(
     values: dict[str, int | Decimal | None] = dict(base)
     budget = [MAX_NODES]
 
-    def walk(depth: int) -> None:
+    best = [math.inf]  # the fewest OCR look-alike rereads of any complete combination found so far
+
+    def walk(depth: int, cost: int) -> None:
         budget[0] -= 1
         if len(out) >= MAX_COMBINATIONS or budget[0] < 0:
             return
         if depth == len(order):
+            if cost < best[0]:
+                out.clear()
+                best[0] = cost
             out.append(tuple(chosen[i] for i in range(len(rows))))
             return
         row = rows[order[depth]]
         for reading in readings[row]:
+            more = cost + sum(c.cost for c in reading)
+            if more > best[0]:
+                continue
             values.update((k, c.value) for k, c in zip(keys[row], reading, strict=True))
             if all(_may_hold(rule, values) for rule in touching[depth]):
                 chosen[order[depth]] = reading
-                walk(depth + 1)
+                walk(depth + 1, more)
         for k in keys[row]:
             values.pop(k, None)
         chosen.pop(order[depth], None)
 
-    walk(0)
+    walk(0, 0)
     return out if budget[0] >= 0 else []
 
 
@@ -389,13 +473,18 @@ def _may_hold(rule: Rule, values: dict[str, int | Decimal | None]) -> bool:
     return not (right_done and left_pos and left > right)
 
 
-def _likeliest(rows: list[str], readings: dict[str, list[Reading]]) -> Combo | None:
-    """The first reading of every row, when every row is a short row's placements (their first is the
-    likeliest: values in order, the gap before the total); None otherwise. Its cells stay ``inferred``."""
+def _likeliest(rows: list[str], readings: dict[str, list[Reading]], varying: list[int]) -> Combo | None:
+    """The first reading of every row, when the rows whose reading the rules leave open are all short rows (a
+    short row's first placement is the likeliest: values in order, the gap before the total); None otherwise.
+    Its placed cells stay ``inferred``."""
     first = tuple(readings[row][0] for row in rows)
-    if all(c.status in (CellStatus.INFERRED, CellStatus.MISSING) for reading in first for c in reading):
-        return first
-    return None
+    open_rows = [first[i] for i in varying]
+    return first if open_rows and all(_is_placement(r) for r in open_rows) else None
+
+
+def _is_placement(reading: Reading) -> bool:
+    """A reading of a short row: its values placed by inference, the cells between them missing."""
+    return all(c.status in (CellStatus.INFERRED, CellStatus.MISSING) for c in reading)
 
 
 def _fewest_gaps(combos: list[Combo]) -> list[Combo]:

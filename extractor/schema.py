@@ -53,6 +53,8 @@ class IssueCode(StrEnum):
     RULE_FAILED = "rule_failed"
     UNPARSEABLE_VALUE = "unparseable_value"
     MOJIBAKE_REPAIRED = "mojibake_repaired"
+    OCR_REREAD = "ocr_reread"
+    EDGE_BLANK = "edge_blank"  # a blank marker at a row's edge read as a cell or as layout, by the rules
 
 
 class Issue(_Frozen):

@@ -16,6 +16,7 @@ class Layout:
 
     boxes: tuple[Box | None, ...]
     confidence: tuple[float, ...] | None = None
+    ocr_pages: frozenset[int] = frozenset()  # pages whose characters were recognised by OCR
 
     def box(self, start: int, end: int) -> Box | None:
         """The rectangle around ``raw_text[start:end]`` on the page of its first located character."""

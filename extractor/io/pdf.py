@@ -85,8 +85,12 @@ def read_pdf(data: bytes, ocr: OcrEngine | None = None) -> PdfText:
     except InputError:
         raise
     except Exception as exc:  # pdfminer raises many private exception types on damaged files
+        causes = [*exc.args, exc.__context__, exc]  # pdfplumber wraps pdfminer's exception as its argument
+        if any(isinstance(c, PDFPasswordIncorrect) for c in causes):
+            raise InputError("encrypted PDF (password required)") from exc
         if "pdfminer" in type(exc).__module__ or "pdfplumber" in type(exc).__module__:
-            raise InputError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
+            detail = next((f"{type(c).__name__}: {c}" for c in causes if isinstance(c, Exception)), "")
+            raise InputError(f"unreadable PDF: {detail}") from exc
         raise
     if not any(text.strip() for text, _, _ in pages):
         hint = "install the 'ocr' extra to read scanned pages" if ocr is None else "OCR found no text either"
@@ -108,7 +112,7 @@ def _join(pages: list[tuple[str, list[Box | None], list[float] | None]], ocr_pag
         confidence.extend(page_conf if page_conf is not None else [1.0] * len(text))
     raw = "".join(raw_parts)
     text, offsets = drop_running_lines(raw)
-    layout = Layout(tuple(boxes), tuple(confidence) if ocr_pages else None)
+    layout = Layout(tuple(boxes), tuple(confidence) if ocr_pages else None, frozenset(ocr_pages))
     return PdfText(raw, text, offsets, layout, ocr_pages)
 
 

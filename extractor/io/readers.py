@@ -87,7 +87,7 @@ def source_from_bytes(path: str, data: bytes, ocr: Callable[[], OcrEngine] = def
         read = ocr_image(open_image(data), ocr())
         if not read.text.strip():
             raise InputError("OCR found no text in the image")
-        layout = Layout(read.boxes, read.confidence)
+        layout = Layout(read.boxes, read.confidence, frozenset({1}))
         return SourceDoc(
             path, doc_id, fmt, "ocr", read.text, read.text, OffsetMap.identity(len(read.text)), layout=layout
         )
