@@ -35,11 +35,23 @@ class TaggerSpec:
 
     name: str = "model"
     model_dir: Path | None = None
+    calibration: Path | None = None  # a Calibration file applied to every record's confidences
 
     def load(self) -> Tagger:
         from extractor.tagging.load import load_tagger
 
         return load_tagger(self.name, self.model_dir)
+
+    def extract_path(self, tagger: Tagger) -> Callable[[Path], ExtractionOutput]:
+        """``pipeline.extract_path`` with this spec's calibration applied."""
+        from extractor.pipeline import extract_path
+
+        if self.calibration is None:
+            return lambda path: extract_path(path, tagger=tagger)
+        from extractor.calibration import Calibration, apply
+
+        calibration = Calibration.load(self.calibration)
+        return lambda path: apply(extract_path(path, tagger=tagger), calibration)
 
 
 @dataclass
@@ -107,28 +119,26 @@ def _load_done(paths: Iterable[Path], tagger_name: str) -> dict[str, dict[str, A
 
 
 # ---- workers ----------------------------------------------------------------------------------
-_WORKER_TAGGER: Tagger | None = None
+_WORKER_EXTRACT: Callable[[Path], ExtractionOutput] | None = None
 
 
 def _init_worker(spec: TaggerSpec) -> None:
-    global _WORKER_TAGGER
+    global _WORKER_EXTRACT
     import torch  # the worker's share of the cores: one thread each, the pool supplies the parallelism
 
     torch.set_num_threads(1)
-    _WORKER_TAGGER = spec.load()
+    _WORKER_EXTRACT = spec.extract_path(spec.load())
 
 
 def _init_worker_without_torch(spec: TaggerSpec) -> None:
-    global _WORKER_TAGGER
-    _WORKER_TAGGER = spec.load()
+    global _WORKER_EXTRACT
+    _WORKER_EXTRACT = spec.extract_path(spec.load())
 
 
 def _work(path: str) -> tuple[str, float]:
-    from extractor.pipeline import extract_path
-
-    assert _WORKER_TAGGER is not None, "worker not initialised"
+    assert _WORKER_EXTRACT is not None, "worker not initialised"
     t0 = time.perf_counter()
-    out = extract_path(Path(path), tagger=_WORKER_TAGGER)
+    out = _WORKER_EXTRACT(Path(path))
     return out.to_json(), time.perf_counter() - t0
 
 
@@ -206,12 +216,10 @@ def _reused(rec: dict[str, Any], path: Path) -> ExtractionOutput:
 
 
 def _run_here(todo: Sequence[Path], spec: TaggerSpec, record: Callable[[Path, ExtractionOutput, float], None]) -> None:
-    from extractor.pipeline import extract_path
-
-    tagger = spec.load()
+    extract_path = spec.extract_path(spec.load())
     for path in todo:
         t0 = time.perf_counter()
-        record(path, extract_path(path, tagger=tagger), time.perf_counter() - t0)
+        record(path, extract_path(path), time.perf_counter() - t0)
 
 
 Record = Callable[[Path, ExtractionOutput, float], None]

@@ -41,6 +41,10 @@ def extract(
     workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
     timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 120.0,
     engine: Annotated[str, typer.Option(help="'local' (process pool) or 'ray' (pip install 'xxgk[ray]')")] = "local",
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="confidence calibration file (default: the model's calibration.json, if it has one)"),
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
@@ -80,7 +84,7 @@ def extract(
         summary = run_batch(
             files,
             output,
-            TaggerSpec(tagger, model),
+            TaggerSpec(tagger, model, calibration or _default_calibration(tagger, model)),
             tagger_name=chosen.name,
             workers=n_workers,
             timeout=timeout,
@@ -90,6 +94,14 @@ def extract(
     typer.echo(f"→ {output}", err=True)
     for line in summary.lines():
         typer.echo(line, err=True)
+
+
+def _default_calibration(tagger: str, model: Path | None) -> Path | None:
+    from extractor.calibration import CALIBRATION_FILE
+    from extractor.tagging.load import default_model_dir
+
+    path = (model or default_model_dir()) / CALIBRATION_FILE
+    return path if tagger == "model" and path.is_file() else None
 
 
 def _tagger(name: str, model: Path | None):  # type: ignore[no-untyped-def]
@@ -116,15 +128,40 @@ def evaluate(
     model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
 ) -> None:
     """Cell accuracy per table, template, input format and file; tables passing all rules; span F1 with --spans."""
+    from extractor.evaluate import calibration_report, format_report, load_outputs
     from extractor.evaluate import evaluate as run
-    from extractor.evaluate import format_report, load_outputs
 
-    typer.echo(format_report(run(load_outputs(outputs), gold_dir)))
+    report = run(load_outputs(outputs), gold_dir)
+    typer.echo(format_report(report))
+    typer.echo(calibration_report(report))
     if spans is not None:
         from extractor.evaluate import span_report
         from extractor.training.corpus import read_corpus
 
         typer.echo(span_report(list(read_corpus(spans)), _tagger(tagger, model)))
+
+
+@app.command()
+def calibrate(
+    outputs: Annotated[Path, typer.Argument(help="results .jsonl from `xxgk extract` (without a calibration)")],
+    gold_dir: Annotated[Path, typer.Argument(help="folder of gold JSON files")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="calibration file to write")],
+) -> None:
+    """Fit the map from cell confidence to observed accuracy on gold (isotonic) and save it; `xxgk extract`
+    applies a model's calibration.json by default. `xxgk evaluate` shows the leave-one-file-out figures."""
+    from extractor.calibration import fit, reliability
+    from extractor.evaluate import evaluate as run
+    from extractor.evaluate import load_outputs
+
+    report = run(load_outputs(outputs), gold_dir)
+    if not report.cell_confidence:
+        typer.echo("no cell confidences to fit", err=True)
+        raise typer.Exit(2)
+    _, conf, ok = zip(*report.cell_confidence, strict=True)
+    calibration = fit(conf, ok, fitted_on=f"{gold_dir.name}: {len(set(report.by_file))} files")
+    calibration.save(output)
+    typer.echo(reliability([calibration(c) for c in conf], ok).table("in-sample, after calibration"))
+    typer.echo(f"→ {output}")
 
 
 @app.command()

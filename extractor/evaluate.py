@@ -56,6 +56,9 @@ class Report:
     tables_all_rules_pass: Tally = field(default_factory=Tally)
     wrong: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     missing_outputs: list[str] = field(default_factory=list)
+    # (file, confidence, right) per gold cell the output has, and per document (right = every cell right)
+    cell_confidence: list[tuple[str, float, bool]] = field(default_factory=list)
+    doc_confidence: list[tuple[str, float, bool]] = field(default_factory=list)
 
 
 def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
@@ -96,6 +99,8 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
         for cell_key, want in (gold.get("cells") or {}).items():
             got = got_cells.get(cell_key)
             ok = isinstance(got, dict) and same_value(got.get("value"), want)
+            if isinstance(got, dict) and got.get("confidence") is not None:
+                report.cell_confidence.append((key, float(got["confidence"]), ok))
             for tally in (
                 report.cells,
                 report.by_table[cell_key.split(".", 1)[0]],
@@ -108,6 +113,8 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
                 report.wrong[key].append(
                     f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}"
                 )
+        if doc.get("confidence") is not None:
+            report.doc_confidence.append((key, float(doc["confidence"]), not report.wrong.get(key)))
         report.meta.add(doc.get("template") == template)
         for meta_field in ("year", "agency"):
             want = (gold.get("meta") or {}).get(meta_field)
@@ -134,6 +141,26 @@ def format_report(report: Report, per_file_errors: int = 5) -> str:
     lines.append(f"tables whose rules all pass: {report.tables_all_rules_pass}")
     lines.append(f"meta accuracy: {report.meta}")
     lines.append(f"cell_accuracy={report.cells.rate:.4f} ({report.cells.right}/{report.cells.total})")
+    return "\n".join(lines)
+
+
+def calibration_report(report: Report) -> str:
+    """How far the cells' confidence is from their observed accuracy on gold: as output, and after an
+    isotonic map fitted without the cell's own file (leave one file out), which is the out-of-sample figure for
+    the calibration ``xxgk calibrate`` ships."""
+    from extractor.calibration import cross_validated, reliability
+
+    if not report.cell_confidence:
+        return "calibration: no cell confidences in the outputs"
+    files, conf, ok = zip(*report.cell_confidence, strict=True)
+    lines = [reliability(conf, ok).table("cell confidence as output")]
+    if len(set(files)) > 1:
+        lines.append(
+            reliability(cross_validated(conf, ok, files), ok).table("cell confidence, isotonic, leave one file out")
+        )
+    if report.doc_confidence:
+        _, dconf, dok = zip(*report.doc_confidence, strict=True)
+        lines.append(reliability(dconf, dok).table("document confidence vs every cell right"))
     return "\n".join(lines)
 
 

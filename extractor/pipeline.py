@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extractor.assemble import Assembly, CellDraft, assemble
+from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
 from extractor.errors import InputError
 from extractor.io.readers import doc_id_of, read_source, sniff_format
@@ -80,10 +81,6 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
     template = _template(assembly, doc, meta.year)
-    assessable = [c for c in checks if c.status is not CheckStatus.NOT_ASSESSABLE]
-    passed = sum(c.status in (CheckStatus.PASS, CheckStatus.REPAIRED) for c in assessable)
-    cell_conf = sum(c.confidence for c in cells.values()) / len(cells) if cells else 0.0
-    confidence = cell_conf * (passed / len(assessable) if assessable else 0.5)
     uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED, CellStatus.INFERRED) for c in cells.values())
     return ExtractionOutput(
         doc_id=source.doc_id,
@@ -101,7 +98,7 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
         checks=checks,
         review=Review(needed=bool(reasons) or uncertain or not cells, reasons=reasons[:50]),
         figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
-        confidence=round(confidence, 4),
+        confidence=document_confidence(checks, cells),
         tagger=tagged.tagger,
     )
 

@@ -115,3 +115,17 @@ def test_the_ray_engine_gives_the_same_records_as_the_local_pool(tmp_path: Path)
         ray.shutdown()
     run_batch(paths, tmp_path / "local.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=2)
     assert _records(tmp_path / "ray.jsonl") == _records(tmp_path / "local.jsonl")
+
+
+def test_workers_apply_the_calibration_file_to_every_record(tmp_path: Path):
+    from extractor.calibration import Calibration
+
+    paths = _reports(tmp_path / "in", 3)
+    calibration = tmp_path / "calibration.json"
+    Calibration(x=(0.0, 1.0), y=(0.25, 0.25), cells=2).save(calibration)
+    run_batch(paths, tmp_path / "raw.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    run_batch(paths, tmp_path / "cal.jsonl", TaggerSpec("rules", None, calibration), tagger_name="rules-1", workers=2)
+    raw, cal = _records(tmp_path / "raw.jsonl"), _records(tmp_path / "cal.jsonl")
+    for before, after in zip(raw, cal, strict=True):
+        assert {k: c["value"] for k, c in before["cells"].items()} == {k: c["value"] for k, c in after["cells"].items()}
+        assert {c["confidence"] for c in after["cells"].values()} == {0.25}

@@ -1,0 +1,74 @@
+"""Confidence calibration: an isotonic map fitted on (confidence, right) pairs, applied to records."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractor.calibration import Calibration, apply, cross_validated, fit, reliability
+from extractor.evaluate import calibration_report, evaluate, load_outputs
+from extractor.pipeline import extract_path
+from extractor.tagging.rules import RuleTagger
+
+
+def _overconfident(n: int, seed: int = 0) -> tuple[list[float], list[bool]]:
+    """Scores whose true accuracy is score²: a tagger that is sure of itself more often than it is right."""
+    rng = random.Random(seed)
+    conf = [rng.random() for _ in range(n)]
+    return conf, [rng.random() < c * c for c in conf]
+
+
+def test_a_fitted_calibration_brings_confidence_to_observed_accuracy():
+    conf, ok = _overconfident(4000)
+    calibration = fit(conf, ok)
+    before = reliability(conf, ok)
+    after = reliability([calibration(c) for c in conf], ok)
+    assert after.ece < before.ece / 3 and after.brier < before.brier
+    held_conf, held_ok = _overconfident(4000, seed=1)  # on fresh data too
+    assert reliability([calibration(c) for c in held_conf], held_ok).ece < 0.05
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=2, max_size=200))
+def test_calibration_is_monotone_and_a_probability(pairs):
+    conf, ok = zip(*pairs, strict=True)
+    calibration = fit(conf, ok)
+    grid = [i / 50 for i in range(51)]
+    mapped = [calibration(x) for x in grid]
+    assert all(0.0 <= m <= 1.0 for m in mapped)
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(mapped))
+
+
+def test_leave_one_file_out_never_uses_the_files_own_cells():
+    conf = [0.9] * 10 + [0.9] * 10
+    ok = [True] * 10 + [False] * 10
+    out = cross_validated(conf, ok, ["a"] * 10 + ["b"] * 10)
+    assert out[:10] == [0.0] * 10  # fitted on b alone, where 0.9 was always wrong
+    assert out[10:] == [1.0] * 10
+
+
+def test_a_record_gets_calibrated_cells_and_document_confidence(tmp_path: Path, shared_data: Path):
+    out = extract_path(shared_data / "seeds" / "000_b1de9be8d5252a5a.txt", tagger=RuleTagger())
+    calibration = Calibration(x=(0.0, 0.5, 1.0), y=(0.1, 0.2, 0.9), cells=3)
+    path = tmp_path / "calibration.json"
+    calibration.save(path)
+    calibrated = apply(out, Calibration.load(path))
+    for key, cell in calibrated.cells.items():
+        assert abs(cell.confidence - round(calibration(out.cells[key].confidence), 4)) < 1e-9
+        assert cell.value == out.cells[key].value
+    assert calibrated.confidence != out.confidence
+
+
+def test_evaluate_reports_calibration_against_gold(tmp_path: Path, shared_data: Path):
+    tagger = RuleTagger()
+    results = tmp_path / "out.jsonl"
+    files = sorted((shared_data / "seeds").iterdir())
+    results.write_text("".join(extract_path(p, tagger=tagger).to_json() + "\n" for p in files), encoding="utf-8")
+    report = evaluate(load_outputs(results), shared_data / "gold")
+    text = calibration_report(report)
+    assert "cell confidence as output: n=" in text and "leave one file out" in text
+    seeds = {p.stem for p in files}
+    assert len(report.cell_confidence) == sum(t.total for f, t in report.by_file.items() if f in seeds)
