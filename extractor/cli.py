@@ -177,9 +177,17 @@ def serve(
     """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI)."""
     import uvicorn
 
+    from extractor.calibration import Calibration
     from extractor.service import create_app
 
-    app_ = create_app(_tagger(tagger, model), max_bytes=max_bytes, timeout=timeout, concurrency=concurrency)
+    calibration = _default_calibration(tagger, model)
+    app_ = create_app(
+        _tagger(tagger, model),
+        max_bytes=max_bytes,
+        timeout=timeout,
+        concurrency=concurrency,
+        calibration=Calibration.load(calibration) if calibration else None,
+    )
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 

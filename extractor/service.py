@@ -15,6 +15,7 @@ from fastapi import FastAPI, File, UploadFile
 from fastapi.responses import JSONResponse
 
 from extractor import __version__
+from extractor.calibration import Calibration, apply
 from extractor.errors import InputError
 from extractor.io.readers import MAX_BYTES, source_from_bytes
 from extractor.pipeline import error_record, extract
@@ -26,7 +27,14 @@ def _json(out: ExtractionOutput, status: int) -> JSONResponse:
     return JSONResponse(out.model_dump(mode="json"), status_code=status)
 
 
-def create_app(tagger: Tagger, *, max_bytes: int = MAX_BYTES, timeout: float = 60.0, concurrency: int = 4) -> FastAPI:
+def create_app(
+    tagger: Tagger,
+    *,
+    max_bytes: int = MAX_BYTES,
+    timeout: float = 60.0,
+    concurrency: int = 4,
+    calibration: Calibration | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="xxgk",
         version=__version__,
@@ -43,20 +51,23 @@ def create_app(tagger: Tagger, *, max_bytes: int = MAX_BYTES, timeout: float = 6
         return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": tagger.name}
 
     @app.post("/extract", response_model=ExtractionOutput, responses={413: {}, 422: {}, 504: {}})
-    async def extract_file(file: Annotated[UploadFile, File(description="a report: txt, html or pdf")]) -> JSONResponse:
+    async def extract_file(
+        file: Annotated[UploadFile, File(description="a report: txt, html, docx, pdf or an image")],
+    ) -> JSONResponse:
         name = file.filename or "upload"
         data = await file.read(max_bytes + 1)
         if len(data) > max_bytes:
             return _json(error_record(name, None, "input_error", f"larger than the limit of {max_bytes} bytes"), 413)
-        try:
-            source = source_from_bytes(name, data)
-        except InputError as exc:
-            return _json(error_record(name, data, "input_error", str(exc)), 422)
+
+        def read_and_extract() -> ExtractionOutput:  # in a worker thread: OCR and the model take seconds
+            out = extract(source_from_bytes(name, data), tagger=tagger)
+            return apply(out, calibration) if calibration is not None else out
+
         try:
             with anyio.fail_after(timeout):
-                out = await anyio.to_thread.run_sync(
-                    lambda: extract(source, tagger=tagger), limiter=limiter, abandon_on_cancel=True
-                )
+                out = await anyio.to_thread.run_sync(read_and_extract, limiter=limiter, abandon_on_cancel=True)
+        except InputError as exc:
+            return _json(error_record(name, data, "input_error", str(exc)), 422)
         except TimeoutError:
             return _json(error_record(name, data, "timeout", f"no result within {timeout} s"), 504)
         return _json(out, 200)
