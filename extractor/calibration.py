@@ -4,7 +4,7 @@ The pipeline's raw confidence is a score (tagger probability × how the cell was
 placed, reread). ``fit`` learns a monotone map from that score to the observed share of correct cells on gold
 files (isotonic regression, scikit-learn); ``apply`` uses it with numpy alone, so extraction does not need
 scikit-learn. ``reliability`` measures any confidence against correctness: bins, expected calibration error
-(ECE) and Brier score; ``cross_validated`` gives out-of-sample calibrated scores by leaving one file out.
+(ECE) and Brier score.
 """
 
 from __future__ import annotations
@@ -108,16 +108,3 @@ def reliability(confidence: Sequence[float], correct: Sequence[bool], edges: Seq
             ece += n / len(conf) * abs(mean_conf - share)
     brier = float(((conf - ok) ** 2).mean()) if len(conf) else 0.0
     return Reliability(bins, ece, brier, len(conf))
-
-
-def cross_validated(confidence: Sequence[float], correct: Sequence[bool], groups: Sequence[str]) -> list[float]:
-    """Each cell's calibrated confidence from a map fitted without its own file (leave one file out)."""
-    conf = np.asarray(confidence, dtype=float)
-    ok = np.asarray(correct, dtype=bool)
-    group = np.asarray(groups)
-    out = np.zeros(len(conf))
-    for g in sorted(set(groups)):
-        held = group == g
-        cal = fit(conf[~held].tolist(), ok[~held].tolist())
-        out[held] = [cal(c) for c in conf[held]]
-    return out.tolist()

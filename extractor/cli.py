@@ -45,6 +45,7 @@ def extract(
         Path | None,
         typer.Option(help="confidence calibration file (default: the model's calibration.json, if it has one)"),
     ] = None,
+    raw_confidence: Annotated[bool, typer.Option(help="leave confidences uncalibrated (for `xxgk calibrate`)")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
@@ -84,7 +85,7 @@ def extract(
         summary = run_batch(
             files,
             output,
-            TaggerSpec(tagger, model, calibration or _default_calibration(tagger, model)),
+            TaggerSpec(tagger, model, None if raw_confidence else calibration or _default_calibration(tagger, model)),
             tagger_name=chosen.name,
             workers=n_workers,
             timeout=timeout,
@@ -143,24 +144,35 @@ def evaluate(
 
 @app.command()
 def calibrate(
-    outputs: Annotated[Path, typer.Argument(help="results .jsonl from `xxgk extract` (without a calibration)")],
+    outputs: Annotated[Path, typer.Argument(help="results .jsonl from `xxgk extract --raw-confidence`")],
     gold_dir: Annotated[Path, typer.Argument(help="folder of gold JSON files")],
     output: Annotated[Path, typer.Option("-o", "--output", help="calibration file to write")],
+    synthetic: Annotated[int, typer.Option(help="generated reports added to the fit (gold holds few errors)")] = 200,
+    seed: Annotated[int, typer.Option(help="first seed of those reports")] = 3_000_000,
+    check: Annotated[int, typer.Option(help="held-out generated reports to measure the map on")] = 100,
+    tagger: Annotated[str, typer.Option(help="the tagger the outputs were made with")] = "model",
+    model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
 ) -> None:
-    """Fit the map from cell confidence to observed accuracy on gold (isotonic) and save it; `xxgk extract`
-    applies a model's calibration.json by default. `xxgk evaluate` shows the leave-one-file-out figures."""
+    """Fit the map from cell confidence to observed accuracy (isotonic) on the gold outputs plus generated
+    reports with exact truth, save it, and show its reliability on held-out generated reports. `xxgk extract`
+    applies a model's calibration.json by default."""
     from extractor.calibration import fit, reliability
     from extractor.evaluate import evaluate as run
-    from extractor.evaluate import load_outputs
+    from extractor.evaluate import load_outputs, synthetic_confidence
 
     report = run(load_outputs(outputs), gold_dir)
-    if not report.cell_confidence:
-        typer.echo("no cell confidences to fit", err=True)
-        raise typer.Exit(2)
-    _, conf, ok = zip(*report.cell_confidence, strict=True)
-    calibration = fit(conf, ok, fitted_on=f"{gold_dir.name}: {len(set(report.by_file))} files")
+    chosen = _tagger(tagger, model)
+    pairs = [(c, ok) for _, c, ok in report.cell_confidence]
+    pairs += synthetic_confidence(range(seed, seed + synthetic), chosen)
+    conf, ok = zip(*pairs, strict=True)
+    calibration = fit(conf, ok, fitted_on=f"{len(report.by_file)} gold files + {synthetic} generated reports")
     calibration.save(output)
-    typer.echo(reliability([calibration(c) for c in conf], ok).table("in-sample, after calibration"))
+    held = synthetic_confidence(range(seed + synthetic, seed + synthetic + check), chosen)
+    hconf, hok = zip(*held, strict=True)
+    typer.echo(reliability(hconf, hok).table(f"{check} held-out generated reports, raw"))
+    typer.echo(
+        reliability([calibration(c) for c in hconf], hok).table(f"{check} held-out generated reports, calibrated")
+    )
     typer.echo(f"→ {output}")
 
 

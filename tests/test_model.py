@@ -142,8 +142,9 @@ def test_extract_with_a_missing_model_directory_fails_clearly(tmp_path: Path, sh
     assert "cannot load the model" in result.output
 
 
-def test_the_shipped_model_holds_its_model_card_figure_on_the_gold_reports(tmp_path: Path, shared_data):
-    """models/default/README.md states 2153/2165 (0.9945) on gold; the rules read 2163/2165 there."""
+def test_the_shipped_model_reads_the_gold_reports_as_well_as_the_rules(tmp_path: Path, shared_data):
+    """models/default/README.md states 2163/2165 on gold, as the rules (written against these files) read them;
+    the two cells neither gets are not determined by their report (pingtan 2023's 132470)."""
     from conftest import GOLD, real_files
 
     from extractor.evaluate import evaluate, load_outputs
@@ -155,7 +156,11 @@ def test_the_shipped_model_holds_its_model_card_figure_on_the_gold_reports(tmp_p
     model = load_tagger("model")
     out = tmp_path / "model.jsonl"
     out.write_text(jsonl_text(extract_path(p, tagger=model) for p in real_files()), encoding="utf-8")
-    assert evaluate(load_outputs(out), GOLD).cells.rate >= 0.994
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text(jsonl_text(extract_path(p, tagger=load_tagger("rules")) for p in real_files()), encoding="utf-8")
+    got = evaluate(load_outputs(out), GOLD).cells
+    assert got.right >= evaluate(load_outputs(rules), GOLD).cells.right
+    assert got.rate >= 0.999
 
 
 def test_the_shipped_model_beats_the_rules_on_held_out_generated_reports(tagger):

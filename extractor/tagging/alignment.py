@@ -54,3 +54,47 @@ def windows(n: int, window: int, stride: int) -> list[tuple[int, int]]:
         return [(0, n)]
     starts = [*range(0, n - window, stride), n - window]
     return [(s, s + window) for s in starts]
+
+
+_SIGNS = frozenset("+-−")
+
+
+def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Model spans made whole under the label convention that a digit run is one VALUE span: a VALUE grows over
+    untagged digits touching it (``2`` + ``0`` before a heading → ``20``), and a sign tagged BLANK right before
+    a value's first digit joins it (``-`` + ``415`` → ``-415``: a blank marker is never glued to a number)."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    covered = [False] * (len(text) + 1)
+    for sp in ordered:
+        for i in range(sp.start, sp.end):
+            covered[i] = True
+    out: list[Span] = []
+    for sp in ordered:
+        if sp.label != "VALUE":
+            out.append(sp)
+            continue
+        start, end = sp.start, sp.end
+
+        def free_digit(i: int) -> bool:
+            return 0 <= i < len(text) and not covered[i] and text[i].isdigit()
+
+        while free_digit(end) or (end < len(text) and text[end] == "." and not covered[end] and free_digit(end + 1)):
+            covered[end] = True
+            end += 1
+        while free_digit(start - 1) or (
+            start > 1 and text[start - 1] == "." and not covered[start - 1] and free_digit(start - 2)
+        ):
+            covered[start - 1] = True
+            start -= 1
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.label == "BLANK"
+            and prev.end == start
+            and text[prev.start : prev.end] in _SIGNS
+            and text[start].isdigit()
+        ):
+            out[-1] = Span(prev.start, end, "VALUE", min(prev.score, sp.score))
+            continue
+        out.append(Span(start, end, "VALUE", sp.score))
+    return out

@@ -18,7 +18,7 @@ from transformers import BertForTokenClassification
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
-from extractor.tagging.alignment import tags_to_spans
+from extractor.tagging.alignment import tags_to_spans, whole_numbers
 from extractor.tagging.vocab import CharVocab
 from extractor.tagging.windows import MANIFEST, predict_windows, read_manifest
 from extractor.types import NormalizedDoc, TaggedDoc
@@ -108,4 +108,4 @@ class TransformersTagger:
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         tags, scores = self.predict(doc.text)
-        return TaggedDoc(doc=doc, spans=tuple(tags_to_spans(tags, scores)), tagger=self.name)
+        return TaggedDoc(doc=doc, spans=tuple(whole_numbers(doc.text, tags_to_spans(tags, scores))), tagger=self.name)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from extractor.errors import ModelLoadError
-from extractor.tagging.alignment import tags_to_spans
+from extractor.tagging.alignment import tags_to_spans, whole_numbers
 from extractor.tagging.vocab import CharVocab
 from extractor.tagging.windows import predict_windows, read_manifest, softmax
 from extractor.types import NormalizedDoc, TaggedDoc
@@ -59,4 +59,4 @@ class OnnxTagger:
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         tags, scores = self.predict(doc.text)
-        return TaggedDoc(doc=doc, spans=tuple(tags_to_spans(tags, scores)), tagger=self.name)
+        return TaggedDoc(doc=doc, spans=tuple(whole_numbers(doc.text, tags_to_spans(tags, scores))), tagger=self.name)
