@@ -44,3 +44,36 @@ def test_a_digit_run_is_one_value_even_when_each_digit_looks_like_a_start():
     dist[0, b], dist[1, b], dist[1, i], dist[2, o] = 0.9, 0.6, 0.3, 0.9  # "21\t"
     tags = [LABELS[t] for t in viterbi(dist)]
     assert [(s.start, s.end, s.label) for s in tags_to_spans(tags)] == [(0, 2, "VALUE")]
+
+
+def _spans(text: str, marked: list[tuple[str, str]]) -> list:  # type: ignore[type-arg]
+    """Spans over the first occurrence (after the previous one) of each (piece, label)."""
+    from extractor.types import Span
+
+    out, pos = [], 0
+    for piece, label in marked:
+        start = text.index(piece, pos)
+        out.append(Span(start, start + len(piece), label, 0.5))
+        pos = start + len(piece)
+    return out
+
+
+def test_a_sign_read_as_a_blank_marker_joins_its_number():
+    from extractor.tagging.alignment import whole_numbers
+
+    text = "其他对外管理服务事项\n587\n-415\n4789\n- 12"
+    spans = _spans(text, [("其他对外管理服务事项", "ROW"), ("587", "VALUE"), ("-", "BLANK"), ("415", "VALUE"),
+                          ("4789", "VALUE"), ("-", "BLANK"), ("12", "VALUE")])  # fmt: skip
+    got = [(text[s.start : s.end], s.label) for s in whole_numbers(text, spans)]
+    assert got == [("其他对外管理服务事项", "ROW"), ("587", "VALUE"), ("-415", "VALUE"), ("4789", "VALUE"),
+                   ("-", "BLANK"), ("12", "VALUE")]  # fmt: skip
+
+
+def test_a_value_takes_in_the_untagged_digits_it_touches_but_not_a_labels_dot():
+    from extractor.tagging.alignment import whole_numbers
+
+    text = "1 6 20\n五、存在 12.3.要求 4.5"
+    spans = _spans(text, [("1", "VALUE"), ("6", "VALUE"), ("2", "VALUE"), ("五、存在", "SECTION"), ("12", "VALUE"),
+                          ("3.要求", "ROW"), ("4", "VALUE")])  # fmt: skip
+    got = [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"]
+    assert got == ["1", "6", "20", "12", "4.5"]
