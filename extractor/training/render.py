@@ -157,7 +157,6 @@ def layout(text: str, page_height: float = 842, page_width: float = 595) -> list
         columns = max((len(v) for _, v in split if all(_VALUE.match(c) for c in v)), default=1)
         cell_width = min(6 * FONT_SIZE, (page_width - 2 * MARGIN) * (0.55 if columns <= 8 else 0.85) / columns)
         label_chars = int((page_width - 2 * MARGIN - columns * cell_width) / FONT_SIZE) - 1
-        value_chars = int(cell_width / FONT_SIZE)
         for labels, values in split:
             if not all(_VALUE.match(c) for c in values):
                 for piece in _wrap(" ".join(c for c in (*labels, *values) if c), 2 * WRAP):
@@ -167,7 +166,7 @@ def layout(text: str, page_height: float = 842, page_width: float = 595) -> list
             cells = [(MARGIN, _wrap(" ".join(labels), label_chars))] if labels else []
             first = columns - len(values)
             right = page_width - MARGIN
-            cells += [(right - (columns - first - k) * cell_width, _wrap(v, value_chars)) for k, v in enumerate(values)]
+            cells += [(right - (columns - first - k) * cell_width, [v]) for k, v in enumerate(values)]  # never wrapped
             height = max(len(lines) for _, lines in cells)
             for x, lines in cells:
                 for n, piece in enumerate(lines):
