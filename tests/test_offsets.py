@@ -58,3 +58,10 @@ def test_digits_survive_normalization_with_exact_raw_text(values, sep):
         idx = doc.text.find(str(v))
         assert idx >= 0
         assert doc.raw(idx, idx + len(str(v))) == str(v).translate(widths)
+
+
+def test_a_page_number_line_goes_but_dashes_and_a_number_on_separate_lines_are_table_cells():
+    raw = "规章\n—\n30\n34\n规范性文件\n—\n29\n—\n- 3 -\n第2页 共8页\n行政许可\n10088\n"
+    text = normalize(source_from_bytes("r.txt", raw.encode("utf-8"))).text
+    assert "—\n29\n—" in text
+    assert "- 3 -" not in text and "第2页" not in text
