@@ -39,7 +39,7 @@ def extract(
     tagger: Annotated[str, typer.Option(help="'model' (the shipped default) or 'rules' (the baseline)")] = "model",
     model: Annotated[Path | None, typer.Option(help="model directory (default: models/default or $XXGK_MODEL)")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
-    timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 120.0,
+    timeout: Annotated[float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")] = 600.0,
     engine: Annotated[str, typer.Option(help="'local' (process pool) or 'ray' (pip install 'xxgk[ray]')")] = "local",
     calibration: Annotated[
         Path | None,
@@ -183,7 +183,7 @@ def serve(
     tagger: Annotated[str, typer.Option(help="'model' or 'rules'")] = "model",
     model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
     max_bytes: Annotated[int, typer.Option(help="largest upload accepted")] = 50 * 1024 * 1024,
-    timeout: Annotated[float, typer.Option(help="seconds allowed per document")] = 60.0,
+    timeout: Annotated[float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")] = 300.0,
     concurrency: Annotated[int, typer.Option(help="documents extracted at once")] = 4,
 ) -> None:
     """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI)."""

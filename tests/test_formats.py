@@ -223,3 +223,22 @@ def test_html_page_chrome_is_left_out_and_the_report_body_kept():
     start = source.text.index("3\t")
     s, e = source.offsets.source_span(start, start + 1)
     assert source.raw_text[s:e] == "3"
+
+
+def test_a_scanned_page_with_a_stamped_page_number_is_read_by_ocr():
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    image = Image.new("L", (900, 160), 255)
+    font = ImageFont.truetype(str(render.font_path()), 40, index=0)
+    ImageDraw.Draw(image).text((20, 50), "行政规范性文件  564  984  4185", fill=20, font=font)
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=(595, 842))
+    pdf.drawImage(ImageReader(image), 40, 600, width=450, height=80)
+    pdf.drawString(280, 30, "- 1 -")  # the only text layer on the page
+    pdf.save()
+    source = source_from_bytes("scan.pdf", buf.getvalue())
+    assert source.encoding == "pdf-ocr"
+    assert "4185" in source.text and "规范性文件" in source.text
+    assert source.layout is not None and source.layout.ocr_pages == frozenset({1})

@@ -3,7 +3,8 @@
 ``raw_text`` is the pages' text one after another, separated by a form-feed line; every character keeps its
 page and bounding box (``Layout``), so a cell can say where on which page it was read. Lines that repeat at
 the top or bottom of most pages (running headers and footers, page numbers) stay in ``raw_text`` but are left
-out of the rendered ``text``.
+out of the rendered ``text``. A page without a text layer, or with only a few characters of one over an image
+(a scan with a stamped page number), is rendered and read by OCR.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 PAGE_BREAK = "\n\f\n"
 OCR_RESOLUTION = 200  # dpi for rendering a page without a text layer
 MAX_PAGES = 500
+MIN_LAYER_CHARS = 20  # a page whose text layer is shorter (a stamped page number) but which holds an image is a scan
 _DIGITS = re.compile(r"\d+")
 
 
@@ -66,7 +68,7 @@ def read_pdf(data: bytes, ocr: OcrEngine | None = None) -> PdfText:
             for number, page in enumerate(pdf.pages, start=1):
                 textmap = page.get_textmap()
                 text = textmap.as_string
-                if text.strip():
+                if len("".join(text.split())) >= MIN_LAYER_CHARS or (text.strip() and not page.images):
                     boxes = [None if obj is None else _char_box(obj, number) for _, obj in textmap.tuples]
                     pages.append((text, boxes, None))
                     continue
