@@ -21,19 +21,6 @@ from extractor.pipeline import extract
 from extractor.schema import CellStatus, CheckStatus
 from extractor.tagging.load import load_tagger
 from extractor.training import render
-from extractor.training.synth import generate
-
-
-def _plain_seeds(n: int) -> list[int]:
-    seeds = []
-    for seed in range(10_000):
-        report = generate(seed, "tabs")
-        s = report.style
-        if s.break_labels == 0 and s.noise == 0 and s.missing == 0 and s.blank_marker and "报告" in report.text:
-            seeds.append(seed)
-        if len(seeds) == n:
-            break
-    return seeds
 
 
 def main() -> None:
@@ -47,9 +34,8 @@ def main() -> None:
     same: dict[str, list[float]] = {f: [] for f in render.FORMATS}
     unflagged: dict[str, int] = dict.fromkeys(render.FORMATS, 0)
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in _plain_seeds(args.reports):
-            text = "\n".join(ln for ln in generate(seed, "tabs").text.split("\n") if "\t" in ln or len(ln) < 40)
-            paths = render.render_all(text, Path(tmp), f"r{seed}")
+        for i, (text, _) in enumerate(render.plain_reports(args.reports)):
+            paths = render.render_all(text, Path(tmp), f"r{i}")
             base = None
             for fmt, path in paths.items():
                 t0 = time.perf_counter()

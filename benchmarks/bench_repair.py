@@ -25,7 +25,7 @@ from extractor.evaluate import same_value
 from extractor.pipeline import extract, extract_path
 from extractor.schema import CellStatus, CheckStatus
 from extractor.tagging.load import load_tagger
-from extractor.training.garble import GARBLERS, OUTCOMES, Garbled, complete, outcome, source_of
+from extractor.training.garble import GARBLERS, OUTCOMES, outcome, ready, source_of
 from extractor.training.synth import generate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -41,10 +41,7 @@ def garbles(n: int, tagger_name: str) -> None:
     t0 = time.perf_counter()
     for seed in range(n):
         report = generate(seed, LAYOUTS[seed % len(LAYOUTS)])
-        if not complete(report):
-            continue
-        plain = Garbled("none", "", report.text, False, "")
-        if outcome(extract(source_of(plain), tagger=tagger), report)[0] != "recovered":
+        if not ready(report, tagger):
             continue
         used += 1
         for kind, garble in GARBLERS.items():

@@ -378,9 +378,10 @@ def _unresolved(
     flag the table."""
     cells: dict[str, CellDraft] = {}
     for row in rows:
-        as_printed = [r for r in readings[row] if not any(c.cost for c in r)]
         if _is_placement(readings[row][0]):  # a short row: its likeliest placement, every cell marked inferred
             as_printed = readings[row][:1]
+        else:
+            as_printed = [r for r in readings[row] if not any(c.cost for c in r)]
         if len(as_printed) != 1:
             issues.append(
                 Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row, detail="no reading satisfies the table's rules")

@@ -1,10 +1,10 @@
 """Confidence that means something: a cell's confidence mapped to how often cells like it are right.
 
 The pipeline's raw confidence is a score (tagger probability × how the cell was read: as printed, split,
-placed, reread). ``fit`` learns a monotone map from that score to the observed share of correct cells on gold
-files (isotonic regression, scikit-learn); ``apply`` uses it with numpy alone, so extraction does not need
-scikit-learn. ``reliability`` measures any confidence against correctness: bins, expected calibration error
-(ECE) and Brier score.
+placed, reread). ``fit`` learns a monotone map from that score to the observed share of correct cells in
+labelled outputs (gold files and generated reports; isotonic regression, scikit-learn); ``apply`` uses it
+with numpy alone, so extraction does not need scikit-learn. ``reliability`` measures any confidence against
+correctness: bins, expected calibration error (ECE) and Brier score.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from extractor.io.writers import atomic_write_text
 from extractor.schema import Cell, Check, CheckStatus, ExtractionOutput
 
 CALIBRATION_FILE = "calibration.json"
@@ -30,16 +31,14 @@ class Calibration(BaseModel):
 
     x: tuple[float, ...]
     y: tuple[float, ...]
-    cells: int  # how many gold cells it was fitted on
+    cells: int  # how many labelled cells it was fitted on
     fitted_on: str = ""
 
     def __call__(self, confidence: float) -> float:
         return float(np.interp(confidence, self.x, self.y))
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.model_dump_json(indent=1), encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(path, self.model_dump_json(indent=1))
 
     @classmethod
     def load(cls, path: Path) -> Calibration:

@@ -168,11 +168,11 @@ def calibrate(
     calibration = fit(conf, ok, fitted_on=f"{len(report.by_file)} gold files + {synthetic} generated reports")
     calibration.save(output)
     held = synthetic_confidence(range(seed + synthetic, seed + synthetic + check), chosen)
-    hconf, hok = zip(*held, strict=True)
-    typer.echo(reliability(hconf, hok).table(f"{check} held-out generated reports, raw"))
-    typer.echo(
-        reliability([calibration(c) for c in hconf], hok).table(f"{check} held-out generated reports, calibrated")
-    )
+    if held:
+        hconf, hok = zip(*held, strict=True)
+        typer.echo(reliability(hconf, hok).table(f"{check} held-out generated reports, raw"))
+        calibrated = [calibration(c) for c in hconf]
+        typer.echo(reliability(calibrated, hok).table(f"{check} held-out generated reports, calibrated"))
     typer.echo(f"→ {output}")
 
 

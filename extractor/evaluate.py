@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from extractor.schema import Cell
     from extractor.tagging import Tagger
     from extractor.training.corpus import Example
 
@@ -160,21 +161,23 @@ def calibration_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def synthetic_confidence(seeds: Sequence[int], tagger: Tagger) -> list[tuple[float, bool]]:
-    """(raw confidence, right) for every cell of generated reports the pipeline outputs (exact truth)."""
+def _generated_cells(seeds: Sequence[int], tagger: Tagger) -> Iterator[tuple[str, Cell | None, bool]]:
+    """(layout, output cell or None, right) for every cell of the generated reports ``seeds`` (exact truth)."""
     from extractor.io.readers import source_from_bytes
     from extractor.pipeline import extract
     from extractor.training.synth import generate
 
-    pairs = []
     for seed in seeds:
         report = generate(seed)
         out = extract(source_from_bytes(f"synth-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
         for key, want in report.cells.items():
             got = out.cells.get(key)
-            if got is not None:
-                pairs.append((got.confidence, same_value(got.value, want)))
-    return pairs
+            yield report.style.layout, got, same_value(got.value if got is not None else None, want)
+
+
+def synthetic_confidence(seeds: Sequence[int], tagger: Tagger) -> list[tuple[float, bool]]:
+    """(raw confidence, right) for every cell of generated reports the pipeline outputs."""
+    return [(cell.confidence, ok) for _, cell, ok in _generated_cells(seeds, tagger) if cell is not None]
 
 
 def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
@@ -198,17 +201,8 @@ def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
 
 def synthetic_accuracy(seeds: Sequence[int], tagger: Tagger) -> dict[str, Tally]:
     """End-to-end cell accuracy on generated reports (exact truth), overall and per layout."""
-    from extractor.io.readers import source_from_bytes
-    from extractor.pipeline import extract
-    from extractor.training.synth import generate
-
     tallies: dict[str, Tally] = defaultdict(Tally)
-    for seed in seeds:
-        report = generate(seed)
-        out = extract(source_from_bytes(f"synth-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
-        for key, want in report.cells.items():
-            got = out.cells.get(key)
-            ok = same_value(got.value if got is not None else None, want)
-            tallies["all"].add(ok)
-            tallies[report.style.layout].add(ok)
+    for layout, _, ok in _generated_cells(seeds, tagger):
+        tallies["all"].add(ok)
+        tallies[layout].add(ok)
     return dict(tallies)

@@ -14,32 +14,14 @@ from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract_path
 from extractor.schema import CellStatus, CheckStatus, ExtractionOutput
 from extractor.training import render
-from extractor.training.synth import generate
 
 pytest.importorskip("rapidocr")
 pytest.importorskip("reportlab")
 
 
-def _plain(seed: int) -> bool:
-    """A report printed plainly (no broken labels, noise or dropped cells): each format must read it whole."""
-    report = generate(seed, "tabs")
-    s = report.style
-    return (
-        s.break_labels == 0
-        and s.noise == 0
-        and s.missing == 0
-        and bool(s.blank_marker)
-        and report.template == "2021"
-        and "报告" in report.text  # not printed in traditional characters
-    )
-
-
 @pytest.fixture(scope="module")
 def report_text() -> tuple[str, dict]:
-    seed = next(s for s in range(1000) if _plain(s))
-    report = generate(seed, "tabs")
-    # the tables and headings; running text is the same in every format and only slows OCR down
-    text = "\n".join(line for line in report.text.split("\n") if "\t" in line or len(line) < 40)
+    [(text, report)] = render.plain_reports(1, template="2021")
     return text, report.cells
 
 

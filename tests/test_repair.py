@@ -16,7 +16,7 @@ from extractor.normalize import normalize
 from extractor.pipeline import extract
 from extractor.schema import Box, CellStatus
 from extractor.tagging.rules import RuleTagger
-from extractor.training.garble import GARBLERS, Garbled, complete, outcome, source_of
+from extractor.training.garble import GARBLERS, outcome, ready, source_of
 from extractor.training.synth import generate
 from extractor.types import Layout
 
@@ -27,15 +27,10 @@ LAYOUTS = ("tabs", "spaces", "lines")
 def _clean_report(seed: int, layout: str):  # type: ignore[no-untyped-def]
     """A generated report with whole tables that the engine reads exactly before any garbling (or None)."""
     report = generate(seed, layout)
-    if not complete(report):
-        return None
-    as_printed = Garbled("none", "", report.text, False, "")
-    if outcome(extract(source_of(as_printed), tagger=TAGGER), report)[0] != "recovered":
-        return None
-    return report
+    return report if ready(report, TAGGER) else None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
     seed=st.integers(min_value=0, max_value=10**6),
     layout=st.sampled_from(LAYOUTS),

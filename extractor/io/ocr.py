@@ -3,8 +3,8 @@ wheel, nothing is downloaded).
 
 Recognised text boxes are grouped into lines by their vertical position (as pdfplumber groups a text layer),
 ordered left to right and joined by a space, so a scanned table reads like a PDF's: a row label followed by
-its values. Every character keeps its box and the engine's score for it; the repair step weighs a
-low-confidence digit against the table's arithmetic.
+its values. Every character keeps its box and the engine's score for it (a cell's confidence is capped by its
+least certain character); the repair step offers look-alike digits of OCR'd values to the table's arithmetic.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from extractor.errors import InputError
 from extractor.schema import Box
 
 MAX_PIXELS = 60_000_000
-MAX_SIDE = (
-    4000  # rapidocr shrinks larger images to this side before detecting text (its default, 2000, blurs a full page)
-)
+# rapidocr shrinks larger images to this side before detecting text (its default, 2000, blurs a full page)
+MAX_SIDE = 4000
 LINE_TOLERANCE = 0.5  # two boxes share a line when their tops differ by less than this share of a box height
 
 

@@ -10,7 +10,6 @@ out of the rendered ``text``. A page without a text layer, or with only a few ch
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from extractor.offsets import OffsetMap, TextBuilder
 from extractor.schema import Box
 from extractor.types import Layout
 
-log = logging.getLogger(__name__)
 PAGE_BREAK = "\n\f\n"
 OCR_RESOLUTION = 200  # dpi for rendering a page without a text layer
 MAX_PAGES = 500
@@ -36,6 +34,7 @@ class PdfText:
     offsets: OffsetMap
     layout: Layout
     ocr_pages: tuple[int, ...]  # 1-based numbers of the pages read by OCR
+    page_count: int
 
     @property
     def encoding(self) -> str:
@@ -43,10 +42,6 @@ class PdfText:
             return "pdf-text-layer"
         pages = ",".join(map(str, self.ocr_pages))
         return f"pdf-text-layer+ocr(pages {pages})" if len(self.ocr_pages) < self.page_count else "pdf-ocr"
-
-    @property
-    def page_count(self) -> int:
-        return self.raw_text.count("\f") + 1
 
 
 def _char_box(obj: dict[str, float], page: int) -> Box:
@@ -115,7 +110,7 @@ def _join(pages: list[tuple[str, list[Box | None], list[float] | None]], ocr_pag
     raw = "".join(raw_parts)
     text, offsets = drop_running_lines(raw)
     layout = Layout(tuple(boxes), tuple(confidence) if ocr_pages else None, frozenset(ocr_pages))
-    return PdfText(raw, text, offsets, layout, ocr_pages)
+    return PdfText(raw, text, offsets, layout, ocr_pages, len(pages))
 
 
 def drop_running_lines(raw: str) -> tuple[str, OffsetMap]:

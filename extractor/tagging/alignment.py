@@ -68,22 +68,20 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
     for sp in ordered:
         for i in range(sp.start, sp.end):
             covered[i] = True
+
+    def free(i: int, digit: bool = True) -> bool:
+        return 0 <= i < len(text) and not covered[i] and (text[i].isdigit() if digit else text[i] == ".")
+
     out: list[Span] = []
     for sp in ordered:
         if sp.label != "VALUE":
             out.append(sp)
             continue
         start, end = sp.start, sp.end
-
-        def free_digit(i: int) -> bool:
-            return 0 <= i < len(text) and not covered[i] and text[i].isdigit()
-
-        while free_digit(end) or (end < len(text) and text[end] == "." and not covered[end] and free_digit(end + 1)):
+        while free(end) or (free(end, digit=False) and free(end + 1)):  # a digit, or a decimal point before one
             covered[end] = True
             end += 1
-        while free_digit(start - 1) or (
-            start > 1 and text[start - 1] == "." and not covered[start - 1] and free_digit(start - 2)
-        ):
+        while free(start - 1) or (free(start - 1, digit=False) and free(start - 2)):
             covered[start - 1] = True
             start -= 1
         prev = out[-1] if out else None

@@ -18,9 +18,8 @@ from transformers import BertForTokenClassification
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
-from extractor.tagging.alignment import tags_to_spans, whole_numbers
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import MANIFEST, predict_windows, read_manifest
+from extractor.tagging.windows import MANIFEST, predict_spans, predict_windows, read_manifest
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -107,5 +106,5 @@ class TransformersTagger:
         return int8
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        tags, scores = self.predict(doc.text)
-        return TaggedDoc(doc=doc, spans=tuple(whole_numbers(doc.text, tags_to_spans(tags, scores))), tagger=self.name)
+        spans = predict_spans(doc.text, self.vocab, self._run, self.window, self.stride, self.batch_size)
+        return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)

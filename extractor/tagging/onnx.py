@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 
 from extractor.errors import ModelLoadError
-from extractor.tagging.alignment import tags_to_spans, whole_numbers
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import predict_windows, read_manifest, softmax
+from extractor.tagging.windows import predict_spans, predict_windows, read_manifest, softmax
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -58,5 +57,5 @@ class OnnxTagger:
         return predict_windows(text, self.vocab, self._run, self.window, self.stride, self.batch_size)
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        tags, scores = self.predict(doc.text)
-        return TaggedDoc(doc=doc, spans=tuple(whole_numbers(doc.text, tags_to_spans(tags, scores))), tagger=self.name)
+        spans = predict_spans(doc.text, self.vocab, self._run, self.window, self.stride, self.batch_size)
+        return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)

@@ -16,8 +16,9 @@ import numpy as np
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
-from extractor.tagging.alignment import windows
+from extractor.tagging.alignment import tags_to_spans, whole_numbers, windows
 from extractor.tagging.vocab import CharVocab
+from extractor.types import Span
 
 # (input_ids [batch, width] int64, attention_mask [batch, width] int64) → probabilities [batch, width, labels]
 Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -37,6 +38,12 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f"{path}: saved with label set {manifest.get('label_set_version')}, this code uses {LABEL_SET_VERSION}"
         )
     return manifest
+
+
+def predict_spans(text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int) -> list[Span]:
+    """The spans of ``text``: windowed predictions, constrained decoding, VALUE spans made whole."""
+    tags, scores = predict_windows(text, vocab, run, window, stride, batch_size)
+    return whole_numbers(text, tags_to_spans(tags, scores))
 
 
 def predict_windows(

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from extractor.assemble import OCR_LOOKALIKES
 from extractor.io.readers import source_from_bytes
+from extractor.pipeline import extract
 from extractor.schema import Box, CellStatus, CheckStatus, ExtractionOutput
+from extractor.tagging import Tagger
 from extractor.training.synth import SynthReport
 from extractor.types import Layout, SourceDoc
 
@@ -49,6 +51,15 @@ def complete(report: SynthReport) -> bool:
     return all(report.cells[k] is not None for k in report.cells if k.split(".", 1)[0] in CHECKED_TABLES) and all(
         k in report.positions for k in report.cells if k.split(".", 1)[0] in CHECKED_TABLES
     )
+
+
+def ready(report: SynthReport, tagger: Tagger) -> bool:
+    """Whole tables that ``tagger`` and the engine read exactly as printed: a report fit to be garbled, so
+    that whatever goes wrong afterwards is the garble's doing."""
+    if not complete(report):
+        return False
+    as_printed = Garbled("none", "", report.text, False, "")
+    return outcome(extract(source_of(as_printed), tagger=tagger), report)[0] == "recovered"
 
 
 def _printed(report: SynthReport, key: str) -> str:

@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extractor.training.synth import SynthReport
 
 FONT_SIZE = 9  # points
 LINE = 1.6  # line height in font sizes
@@ -236,6 +239,25 @@ def to_scanned_pdf(text: str, dpi: int = 200) -> bytes:
     buf = io.BytesIO()
     pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return buf.getvalue()
+
+
+def plain_reports(n: int, template: str | None = None) -> list[tuple[str, SynthReport]]:
+    """The first ``n`` generated reports printed plainly in the tab layout (no broken labels, noise or dropped
+    cells, simplified characters) — each format must read them whole — as (tables and headings, report).
+    Running text is the same in every format and only slows OCR down, so it is left out."""
+    from extractor.training.synth import generate
+
+    out = []
+    for seed in range(100_000):
+        report = generate(seed, "tabs")
+        s = report.style
+        plain = s.break_labels == 0 and s.noise == 0 and s.missing == 0 and bool(s.blank_marker)
+        if plain and "报告" in report.text and template in (None, report.template):
+            text = "\n".join(line for line in report.text.split("\n") if "\t" in line or len(line) < 40)
+            out.append((text, report))
+            if len(out) == n:
+                break
+    return out
 
 
 FORMATS = {
