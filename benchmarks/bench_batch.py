@@ -18,7 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from extractor.batch import TaggerSpec, run_batch
+from extractor.batch import run_batch
+from extractor.extractor import Extractor, ExtractorSpec
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.tagging.load import load_tagger
@@ -49,7 +50,7 @@ def batch_table(paths: list[Path], taggers: list[str], tmp: Path) -> None:
         for workers in (1, 2):
             out = tmp / f"{name}-{workers}.jsonl"
             t0 = time.perf_counter()
-            run_batch(paths, out, TaggerSpec(name), tagger_name=tagger_name, workers=workers, timeout=600)
+            run_batch(paths, out, ExtractorSpec(name), tagger_name=tagger_name, workers=workers, timeout=600)
             seconds = time.perf_counter() - t0
             print(
                 f"| {name} | {workers} | {len(paths)} | {seconds:.1f} | {len(paths) / seconds:.2f} | {peak_mb():.0f} |"
@@ -79,7 +80,7 @@ def count_table(folder: Path, tmp: Path, name: str) -> None:
     for n in (20, 40, 80):
         paths = write_reports(folder / f"n{n}", range(1000, 1000 + n))
         t0 = time.perf_counter()
-        run_batch(paths, tmp / f"count{n}.jsonl", TaggerSpec(name), tagger_name=tagger_name, workers=2)
+        run_batch(paths, tmp / f"count{n}.jsonl", ExtractorSpec(name), tagger_name=tagger_name, workers=2)
         seconds = time.perf_counter() - t0
         print(f"| {name} | {n} | 2 | {seconds:.1f} | {seconds / n:.3f} |")
 
@@ -94,7 +95,9 @@ def service_table(paths: list[Path], name: str, clients: int = 8) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(load_tagger(name), concurrency=2), host="127.0.0.1", port=port, log_level="error")
+        uvicorn.Config(
+            create_app(Extractor(load_tagger(name)), concurrency=2), host="127.0.0.1", port=port, log_level="error"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

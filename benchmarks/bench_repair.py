@@ -22,7 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 from extractor.evaluate import same_value
-from extractor.pipeline import extract, extract_path
+from extractor.extractor import Extractor
+from extractor.pipeline import extract
 from extractor.schema import CellStatus, CheckStatus
 from extractor.tagging.load import load_tagger
 from extractor.training.garble import GARBLERS, OUTCOMES, outcome, ready, source_of
@@ -75,7 +76,7 @@ def real_reports(tagger_name: str) -> None:
         source = next((p for p in SHARED.rglob(f"{gold_path.stem}.*") if "gold" not in p.parts), None)
         if source is None:
             continue
-        out = extract_path(source, tagger=tagger)
+        out = Extractor(tagger).extract_path(source)
         failing = {k for c in out.checks if c.status is CheckStatus.FAIL for k in c.cells}
         for table in ("active", "applications", "review"):
             codes = [r.split(": ")[1] for r in out.review.reasons if r.startswith(table) and ": " in r]

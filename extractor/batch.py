@@ -1,6 +1,7 @@
 """Batch extraction: parallel workers, per-document timeouts, resumable runs, one atomic output at the end.
 
-Each worker process loads the tagger once (``TaggerSpec``). Every finished document is appended to a journal
+Each worker process builds its own ``Extractor`` once, from an ``ExtractorSpec``, under a memory
+limit. Every finished document is appended to a journal
 (``<output>.journal.jsonl``, flushed per record) so an interrupted run loses nothing: a re-run with the same
 tagger skips every document whose content hash already has a good record in the journal or in the previous
 output, and recomputes error records. The final output is written atomically from the journal, in input
@@ -21,37 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractor.io.readers import MAX_BYTES
+from extractor.extractor import Extractor, ExtractorSpec
+from extractor.io.readers import display_path
 from extractor.io.writers import atomic_write_text, jsonl_text, write_outputs
+from extractor.pipeline import error_record
 from extractor.schema import ExtractionOutput, SourceInfo
-from extractor.tagging import Tagger
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TaggerSpec:
-    """What a worker needs to load its own tagger: picklable, unlike a model."""
-
-    name: str = "model"
-    model_dir: Path | None = None
-    calibration: Path | None = None  # a Calibration file applied to every record's confidences
-
-    def load(self) -> Tagger:
-        from extractor.tagging.load import load_tagger
-
-        return load_tagger(self.name, self.model_dir)
-
-    def extract_path(self, tagger: Tagger) -> Callable[[Path], ExtractionOutput]:
-        """``pipeline.extract_path`` with this spec's calibration applied."""
-        from extractor.pipeline import extract_path
-
-        if self.calibration is None:
-            return lambda path: extract_path(path, tagger=tagger)
-        from extractor.calibration import Calibration, apply
-
-        calibration = Calibration.load(self.calibration)
-        return lambda path: apply(extract_path(path, tagger=tagger), calibration)
 
 
 @dataclass
@@ -61,9 +38,17 @@ class Summary:
     by_status: Counter[str] = field(default_factory=Counter)
     failed_checks: Counter[str] = field(default_factory=Counter)
     slowest: list[tuple[float, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, error kind: message)
+
+    @property
+    def errors(self) -> int:
+        """Documents of this run that ended in an error record (input, internal, timeout, memory)."""
+        return len(self.failed)
 
     def add(self, out: ExtractionOutput, seconds: float) -> None:
         self.by_status[status_of(out)] += 1
+        if out.error is not None:
+            self.failed.append((out.source.path, f"{out.error.kind}: {out.error.message}"))
         for check in out.checks:
             if check.status == "fail":
                 self.failed_checks[check.rule.split(".")[0]] += 1
@@ -78,6 +63,11 @@ class Summary:
             )
         if self.slowest:
             out.append("slowest: " + ", ".join(f"{Path(p).name} {s:.2f}s" for s, p in self.slowest))
+        if self.failed:
+            out.append(f"failed ({len(self.failed)}):")
+            out.extend(f"  {path}: {why}" for path, why in self.failed[:50])
+            if len(self.failed) > 50:
+                out.append(f"  … and {len(self.failed) - 50} more (records with an error in the output)")
         return out
 
 
@@ -87,10 +77,10 @@ def status_of(out: ExtractionOutput) -> str:
     return "review" if out.review.needed else "ok"
 
 
-def content_key(path: Path) -> str | None:
+def content_key(path: Path, max_bytes: int) -> str | None:
     """sha256 of the file's bytes (the output's ``doc_id``); None when it cannot be read or is too large."""
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if path.stat().st_size > max_bytes:
             return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -112,40 +102,77 @@ def _load_done(paths: Iterable[Path], tagger_name: str) -> dict[str, dict[str, A
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # a line cut by the interrupt
+                    continue  # a line cut by an interrupt or a full disk (dropped by repair_journal)
                 if rec.get("error") is None and rec.get("tagger") == tagger_name and rec.get("doc_id"):
                     done[rec["doc_id"]] = rec
     return done
 
 
+def repair_journal(journal: Path) -> None:
+    """Cut a journal back to its last complete line, so that new records never land after a torn one."""
+    if not journal.is_file():
+        return
+    with journal.open("rb+") as fh:
+        data = fh.read()
+        keep = data.rfind(b"\n") + 1
+        if keep == len(data):
+            return
+        log.warning("%s ended in a cut-off line (%d bytes); dropped", journal, len(data) - keep)
+        fh.truncate(keep)
+
+
+def check_writable(output: Path) -> None:
+    """Raise ``OSError`` naming ``output`` when its folder cannot take the output file (before any work)."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise OSError(f"cannot write {output}: folder {folder} does not exist")
+    probe = folder / f".{output.name}.probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+    except OSError as exc:
+        raise OSError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 # ---- workers ----------------------------------------------------------------------------------
-_WORKER_EXTRACT: Callable[[Path], ExtractionOutput] | None = None
+_WORKER: Extractor | None = None
 
 
-def _init_worker(spec: TaggerSpec) -> None:
-    global _WORKER_EXTRACT
-    import torch  # the worker's share of the cores: one thread each, the pool supplies the parallelism
+def _init_worker(spec: ExtractorSpec) -> None:
+    """Each worker: its memory limit, one torch thread (the pool supplies the parallelism), its own Extractor."""
+    global _WORKER
+    limit_memory(spec.limits.memory_mb)
+    if spec.tagger == "model":
+        import torch
 
-    torch.set_num_threads(1)
-    _WORKER_EXTRACT = spec.extract_path(spec.load())
+        torch.set_num_threads(1)
+    _WORKER = Extractor.load(spec)
 
 
-def _init_worker_without_torch(spec: TaggerSpec) -> None:
-    global _WORKER_EXTRACT
-    _WORKER_EXTRACT = spec.extract_path(spec.load())
+def limit_memory(memory_mb: int | None) -> None:
+    """Cap this process's data segment (``RLIMIT_DATA``: heap and private mappings); past it an allocation fails
+    and the document gets a ``memory_limit`` error record, or the worker dies and it gets an ``internal_error``."""
+    if memory_mb is None:
+        return
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def _work(path: str) -> tuple[str, float]:
-    assert _WORKER_EXTRACT is not None, "worker not initialised"
+    assert _WORKER is not None, "worker not initialised"
     t0 = time.perf_counter()
-    out = _WORKER_EXTRACT(Path(path))
+    out = _WORKER.extract_path(Path(path))
     return out.to_json(), time.perf_counter() - t0
 
 
 def _failure(path: Path, doc_id: str | None, kind: str, message: str) -> ExtractionOutput:
-    from extractor.pipeline import error_record
-
-    out = error_record(str(path), None, kind, message)
+    out = error_record(display_path(path), None, kind, message)
     return out.model_copy(update={"doc_id": doc_id or ""})
 
 
@@ -156,13 +183,14 @@ Progress = Callable[[int, int], None]  # (completed, total)
 def run_batch(
     paths: Sequence[Path],
     output: Path,
-    spec: TaggerSpec,
+    spec: ExtractorSpec,
     *,
     tagger_name: str,
     workers: int = 1,
     timeout: float | None = 120.0,
     progress: Progress | None = None,
     engine: str = "local",
+    here: Extractor | None = None,
 ) -> Summary:
     """Extract ``paths`` into ``output`` (.jsonl, .csv or .xlsx), resuming an interrupted or earlier run.
 
@@ -171,12 +199,17 @@ def run_batch(
     ``workers=0`` runs in this process (no timeout); otherwise a pool of ``workers`` processes, each with its
     own tagger, kills and replaces a worker whose document runs past ``timeout`` seconds. ``engine="ray"`` runs
     the same workers as Ray actors (on the cluster ``ray.init`` finds, or a local one); results are identical.
+    ``here`` is an already loaded ``Extractor`` for ``workers=0`` (else one is loaded from ``spec``).
+
+    Raises ``OSError`` before any work when ``output`` cannot be written.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    check_writable(output)
     journal = journal_path(output)
+    repair_journal(journal)
     done = _load_done([output, journal], tagger_name)
-    keys = {p: content_key(p) for p in paths}
+    keys = {p: content_key(p, spec.limits.max_bytes) for p in paths}
     todo = [p for p in paths if keys[p] is None or keys[p] not in done]
     summary = Summary(total=len(paths), skipped=len(paths) - len(todo))
     fresh: dict[Path, ExtractionOutput] = {}
@@ -196,7 +229,7 @@ def run_batch(
                 progress(completed, len(paths))
 
         if workers <= 0 and engine == "local":
-            _run_here(todo, spec, record)
+            _run_here(todo, here or Extractor.load(spec), record)
         else:
             ENGINES[engine](todo, spec, keys, max(workers, 1), timeout, record)
         os.fsync(fh.fileno())
@@ -215,23 +248,27 @@ def _reused(rec: dict[str, Any], path: Path) -> ExtractionOutput:
     return out.model_copy(update={"source": SourceInfo(**{**out.source.model_dump(), "path": str(path)})})
 
 
-def _run_here(todo: Sequence[Path], spec: TaggerSpec, record: Callable[[Path, ExtractionOutput, float], None]) -> None:
-    extract_path = spec.extract_path(spec.load())
+def _run_here(todo: Sequence[Path], extractor: Extractor, record: Record) -> None:
     for path in todo:
         t0 = time.perf_counter()
-        record(path, extract_path(path), time.perf_counter() - t0)
+        record(path, extractor.extract_path(path), time.perf_counter() - t0)
 
 
 Record = Callable[[Path, ExtractionOutput, float], None]
 # (documents to do, tagger spec, content hash by path, workers, timeout, record one result)
-Engine = Callable[[Sequence[Path], TaggerSpec, dict[Path, str | None], int, float | None, Record], None]
+Engine = Callable[[Sequence[Path], ExtractorSpec, dict[Path, str | None], int, float | None, Record], None]
 
 
 def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
+    import multiprocessing
+
     from pebble import ProcessExpired, ProcessPool
 
-    init = _init_worker if spec.name == "model" else _init_worker_without_torch
-    with ProcessPool(max_workers=workers, initializer=init, initargs=(spec,)) as pool:
+    # Workers are forked from a clean single-threaded server, never from this process: pebble replaces a
+    # timed-out worker from its manager thread, and a fork taken while another thread holds an import lock
+    # (or torch's) deadlocks the new worker.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(spec,), context=context) as pool:
         futures = [(p, pool.schedule(_work, args=(str(p),), timeout=timeout)) for p in todo]
         try:
             for path, future in futures:
@@ -259,8 +296,8 @@ def _run_ray(todo, spec, keys, workers, timeout, record):  # type: ignore[no-unt
 
     @ray.remote(num_cpus=1)
     class Worker:
-        def __init__(self, spec: TaggerSpec) -> None:
-            (_init_worker if spec.name == "model" else _init_worker_without_torch)(spec)
+        def __init__(self, spec: ExtractorSpec) -> None:
+            _init_worker(spec)
 
         def work(self, path: str) -> tuple[str, float]:
             return _work(path)

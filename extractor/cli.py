@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from extractor import __version__
+from extractor.config import LIMITS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract the tables of 政府信息公开工作年度报告.")
 
@@ -39,7 +40,9 @@ def extract(
     tagger: Annotated[str, typer.Option(help="'model' (the shipped default) or 'rules' (the baseline)")] = "model",
     model: Annotated[Path | None, typer.Option(help="model directory (default: models/default or $XXGK_MODEL)")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
-    timeout: Annotated[float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")] = 600.0,
+    timeout: Annotated[
+        float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")
+    ] = LIMITS.batch_timeout,
     engine: Annotated[str, typer.Option(help="'local' (process pool) or 'ray' (pip install 'xxgk[ray]')")] = "local",
     calibration: Annotated[
         Path | None,
@@ -55,13 +58,15 @@ def extract(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from extractor.batch import TaggerSpec, run_batch
+    from extractor.batch import run_batch
+    from extractor.extractor import ExtractorSpec
     from extractor.io.readers import expand_paths
 
-    chosen = _tagger(tagger, model)  # load once here: a bad model fails before any worker starts
+    spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence)
+    loaded = _extractor(spec)  # load once here: a bad model fails before any worker starts
     files = list(expand_paths(paths))
     if not files:
-        typer.echo("no input files found", err=True)
+        typer.echo(f"no input files found in {' '.join(paths)}", err=True)
         raise typer.Exit(2)
     n_workers = min(os.cpu_count() or 1, len(files)) if workers < 0 else workers
     columns = (
@@ -82,27 +87,42 @@ def extract(
             rate = (done - first[0]) / max(time.perf_counter() - started, 1e-9)
             bar.update(task, completed=done, rate=f"{rate:.1f} docs/s")
 
-        summary = run_batch(
-            files,
-            output,
-            TaggerSpec(tagger, model, None if raw_confidence else calibration or _default_calibration(tagger, model)),
-            tagger_name=chosen.name,
-            workers=n_workers,
-            timeout=timeout,
-            progress=progress,
-            engine=engine,
-        )
+        try:
+            summary = run_batch(
+                files,
+                output,
+                spec,
+                tagger_name=loaded.name,
+                workers=n_workers,
+                timeout=timeout,
+                progress=progress,
+                engine=engine,
+                here=loaded if n_workers == 0 else None,
+            )
+        except OSError as exc:
+            typer.echo(f"xxgk extract: {exc}", err=True)
+            raise typer.Exit(2) from exc
     typer.echo(f"→ {output}", err=True)
     for line in summary.lines():
         typer.echo(line, err=True)
+    if summary.errors:
+        raise typer.Exit(EXIT_DOCUMENT_ERRORS)
 
 
-def _default_calibration(tagger: str, model: Path | None) -> Path | None:
-    from extractor.calibration import CALIBRATION_FILE
-    from extractor.tagging.load import default_model_dir
+EXIT_DOCUMENT_ERRORS = 1  # some documents ended in an error record (the output holds every record)
 
-    path = (model or default_model_dir()) / CALIBRATION_FILE
-    return path if tagger == "model" and path.is_file() else None
+
+def _extractor(spec):  # type: ignore[no-untyped-def]
+    from extractor.errors import ModelLoadError
+    from extractor.extractor import Extractor
+
+    try:
+        return Extractor.load(spec)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
+    except ModelLoadError as exc:
+        typer.echo(f"cannot load the model: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _tagger(name: str, model: Path | None):  # type: ignore[no-untyped-def]
@@ -182,23 +202,20 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8080,
     tagger: Annotated[str, typer.Option(help="'model' or 'rules'")] = "model",
     model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
-    max_bytes: Annotated[int, typer.Option(help="largest upload accepted")] = 50 * 1024 * 1024,
-    timeout: Annotated[float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")] = 300.0,
+    max_bytes: Annotated[int, typer.Option(help="largest upload accepted")] = LIMITS.max_bytes,
+    timeout: Annotated[
+        float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")
+    ] = LIMITS.service_timeout,
     concurrency: Annotated[int, typer.Option(help="documents extracted at once")] = 4,
 ) -> None:
     """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI)."""
     import uvicorn
 
-    from extractor.calibration import Calibration
+    from extractor.extractor import ExtractorSpec
     from extractor.service import create_app
 
-    calibration = _default_calibration(tagger, model)
     app_ = create_app(
-        _tagger(tagger, model),
-        max_bytes=max_bytes,
-        timeout=timeout,
-        concurrency=concurrency,
-        calibration=Calibration.load(calibration) if calibration else None,
+        _extractor(ExtractorSpec(tagger, model)), max_bytes=max_bytes, timeout=timeout, concurrency=concurrency
     )
     uvicorn.run(app_, host=host, port=port, log_level="info")
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from extractor.assemble import Assembly, CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
-from extractor.errors import InputError
-from extractor.io.readers import doc_id_of, read_source, sniff_format
+from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
 from extractor.schema import (
@@ -111,24 +107,3 @@ def error_record(path: str, data: bytes | None, kind: str, message: str) -> Extr
         review=Review(needed=True, reasons=[f"{kind}: {message}"]),
         error=ErrorInfo(kind=kind, message=message),
     )
-
-
-def extract_path(path: Path, *, tagger: Tagger) -> ExtractionOutput:
-    """Never raises for a bad document: returns an error record instead."""
-    try:
-        source = read_source(path)
-    except InputError as exc:
-        data = path.read_bytes() if path.is_file() and path.stat().st_size < 50 * 1024 * 1024 else None
-        return error_record(str(path), data, "input_error", str(exc))
-    try:
-        return extract(source, tagger=tagger)
-    except Exception as exc:  # a bug on one document must not stop a batch; it is logged with its traceback
-        log.exception("internal error on %s", path)
-        return error_record(str(path), None, "internal_error", f"{type(exc).__name__}: {exc}")
-
-
-def extract_many(paths: Iterable[Path], *, tagger: Tagger) -> Iterator[tuple[ExtractionOutput, float]]:
-    for path in paths:
-        t0 = time.perf_counter()
-        out = extract_path(path, tagger=tagger)
-        yield out, time.perf_counter() - t0

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 SCHEMA_VERSION = "1"
 
@@ -63,10 +63,27 @@ class Issue(_Frozen):
     detail: str = ""
 
 
+def encodable(text: str) -> str:
+    """``text`` as a string that always encodes as UTF-8: a file name's undecodable bytes (surrogate escapes,
+    ``\udcff``) are written as ``\\xff``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        if all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text):
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class SourceInfo(_Frozen):
-    path: str
+    path: str = Field(description="the input's path; bytes that are not UTF-8 written as \\xNN escapes")
     format: SourceFormat
     encoding: str = Field(description="codec used to decode the bytes, plus repairs, e.g. 'gb18030+mojibake-repair'")
+
+    @field_validator("path")
+    @classmethod
+    def _encodable(cls, path: str) -> str:
+        return encodable(path)
 
 
 class Meta(_Frozen):

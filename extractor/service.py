@@ -15,12 +15,11 @@ from fastapi import FastAPI, File, UploadFile
 from fastapi.responses import JSONResponse
 
 from extractor import __version__
-from extractor.calibration import Calibration, apply
+from extractor.config import LIMITS
 from extractor.errors import InputError
-from extractor.io.readers import MAX_BYTES, source_from_bytes
-from extractor.pipeline import error_record, extract
+from extractor.extractor import Extractor
+from extractor.pipeline import error_record
 from extractor.schema import SCHEMA_VERSION, ExtractionOutput
-from extractor.tagging import Tagger
 
 
 def _json(out: ExtractionOutput, status: int) -> JSONResponse:
@@ -28,12 +27,11 @@ def _json(out: ExtractionOutput, status: int) -> JSONResponse:
 
 
 def create_app(
-    tagger: Tagger,
+    extractor: Extractor,
     *,
-    max_bytes: int = MAX_BYTES,
-    timeout: float = 60.0,
+    max_bytes: int = LIMITS.max_bytes,
+    timeout: float = LIMITS.service_timeout,
     concurrency: int = 4,
-    calibration: Calibration | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="xxgk",
@@ -48,7 +46,7 @@ def create_app(
 
     @app.get("/version")
     def version() -> dict[str, Any]:
-        return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": tagger.name}
+        return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": extractor.name}
 
     @app.post("/extract", response_model=ExtractionOutput, responses={413: {}, 422: {}, 504: {}})
     async def extract_file(
@@ -60,8 +58,7 @@ def create_app(
             return _json(error_record(name, None, "input_error", f"larger than the limit of {max_bytes} bytes"), 413)
 
         def read_and_extract() -> ExtractionOutput:  # in a worker thread: OCR and the model take seconds
-            out = extract(source_from_bytes(name, data), tagger=tagger)
-            return apply(out, calibration) if calibration is not None else out
+            return extractor.extract(extractor.read(name, data))
 
         try:
             with anyio.fail_after(timeout):

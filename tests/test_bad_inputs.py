@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
+from extractor.cli import EXIT_DOCUMENT_ERRORS, app
 from extractor.errors import InputError
+from extractor.extractor import Extractor
 from extractor.io.decode import decode_bytes
-from extractor.pipeline import extract_path
 
 REPORT = "某县人民政府2021年政府信息公开工作年度报告\n一、总体情况\n全年主动公开信息12条。\n"
 
@@ -29,14 +29,14 @@ REPORT = "某县人民政府2021年政府信息公开工作年度报告\n一、�
 def test_bad_input_becomes_an_error_record(tmp_path: Path, tagger, name, data, fragment):
     path = tmp_path / name
     path.write_bytes(data)
-    out = extract_path(path, tagger=tagger)
+    out = Extractor(tagger).extract_path(path)
     assert out.error is not None and out.error.kind == "input_error"
     assert fragment.lower() in out.error.message.lower()
     assert out.review.needed and not out.cells
 
 
 def test_a_missing_file_becomes_an_error_record(tmp_path: Path, tagger):
-    out = extract_path(tmp_path / "nope.txt", tagger=tagger)
+    out = Extractor(tagger).extract_path(tmp_path / "nope.txt")
     assert out.error is not None and "cannot read" in out.error.message
 
 
@@ -64,7 +64,8 @@ def test_batch_goes_on_past_bad_files_and_writes_every_record(tmp_path: Path):
     (tmp_path / "in" / "c_good.txt").write_text(REPORT, encoding="gb18030")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(out), "-q"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_DOCUMENT_ERRORS, result.output  # documents failed: the run says so
+    assert "failed (2):" in result.output and "a_empty.txt: input_error: empty input" in result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [Path(r["source"]["path"]).name for r in records] == ["a_empty.txt", "b_binary.txt", "c_good.txt"]
     assert records[0]["error"]["kind"] == "input_error"

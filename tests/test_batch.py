@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.batch import TaggerSpec, journal_path, run_batch
+from extractor.batch import journal_path, run_batch
+from extractor.extractor import ExtractorSpec
 from extractor.tagging.rules import RuleTagger
 from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
@@ -32,7 +33,7 @@ def _records(path: Path) -> list[dict]:
 
 def test_parallel_workers_give_the_same_records_as_one_process(tmp_path: Path):
     paths = _reports(tmp_path / "in", 6)
-    spec = TaggerSpec("rules")
+    spec = ExtractorSpec("rules")
     run_batch(paths, tmp_path / "a.jsonl", spec, tagger_name="rules-1", workers=0)
     run_batch(paths, tmp_path / "b.jsonl", spec, tagger_name="rules-1", workers=2)
     assert _records(tmp_path / "a.jsonl") == _records(tmp_path / "b.jsonl")
@@ -49,20 +50,20 @@ def test_an_interrupted_run_resumes_without_losing_or_redoing_a_document(tmp_pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0, progress=stop_after_five)
+        run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0, progress=stop_after_five)
     assert not out.exists()
     assert len(_records(journal_path(out))) == 5
 
-    summary = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    summary = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     assert summary.skipped == 5 and sum(summary.by_status.values()) == 4
     records = _records(out)
     assert [r["source"]["path"] for r in records] == [str(p) for p in paths]
     assert records[-1]["error"]["kind"] == "input_error"
     assert not journal_path(out).exists()
 
-    again = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    again = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     assert again.skipped == 8  # the error record is retried, the good ones are not
-    redo = run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-2", workers=0)
+    redo = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-2", workers=0)
     assert redo.skipped == 0  # another tagger version redoes everything
 
 
@@ -74,8 +75,8 @@ class _SlowTagger(RuleTagger):
 
 
 @dataclass(frozen=True)
-class _SlowSpec(TaggerSpec):
-    def load(self) -> RuleTagger:
+class _SlowSpec(ExtractorSpec):
+    def load_tagger(self) -> RuleTagger:
         return _SlowTagger()
 
 
@@ -96,7 +97,7 @@ def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
 
     paths = _reports(tmp_path / "in", 2)
     out = tmp_path / "out.xlsx"
-    run_batch(paths, out, TaggerSpec("rules"), tagger_name="rules-1", workers=0)
+    run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     book = load_workbook(out)
     assert book.sheetnames == ["documents", "table2_active", "table3_applications", "table4_review"]
     apps = list(book["table3_applications"].iter_rows(values_only=True))
@@ -110,10 +111,10 @@ def test_the_ray_engine_gives_the_same_records_as_the_local_pool(tmp_path: Path)
     paths = _reports(tmp_path / "in", 4)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        run_batch(paths, tmp_path / "ray.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=2, engine="ray")
+        run_batch(paths, tmp_path / "ray.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=2, engine="ray")
     finally:
         ray.shutdown()
-    run_batch(paths, tmp_path / "local.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=2)
+    run_batch(paths, tmp_path / "local.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=2)
     assert _records(tmp_path / "ray.jsonl") == _records(tmp_path / "local.jsonl")
 
 
@@ -123,8 +124,9 @@ def test_workers_apply_the_calibration_file_to_every_record(tmp_path: Path):
     paths = _reports(tmp_path / "in", 3)
     calibration = tmp_path / "calibration.json"
     Calibration(x=(0.0, 1.0), y=(0.25, 0.25), cells=2).save(calibration)
-    run_batch(paths, tmp_path / "raw.jsonl", TaggerSpec("rules"), tagger_name="rules-1", workers=0)
-    run_batch(paths, tmp_path / "cal.jsonl", TaggerSpec("rules", None, calibration), tagger_name="rules-1", workers=2)
+    run_batch(paths, tmp_path / "raw.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    spec = ExtractorSpec("rules", None, calibration)
+    run_batch(paths, tmp_path / "cal.jsonl", spec, tagger_name="rules-1", workers=2)
     raw, cal = _records(tmp_path / "raw.jsonl"), _records(tmp_path / "cal.jsonl")
     for before, after in zip(raw, cal, strict=True):
         assert {k: c["value"] for k, c in before["cells"].items()} == {k: c["value"] for k, c in after["cells"].items()}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from extractor.calibration import Calibration, apply, fit, reliability
 from extractor.evaluate import calibration_report, evaluate, load_outputs
-from extractor.pipeline import extract_path
+from extractor.extractor import Extractor
 from extractor.tagging.rules import RuleTagger
 
 
@@ -43,7 +43,7 @@ def test_calibration_is_monotone_and_a_probability(pairs):
 
 
 def test_a_record_gets_calibrated_cells_and_document_confidence(tmp_path: Path, shared_data: Path):
-    out = extract_path(shared_data / "seeds" / "000_b1de9be8d5252a5a.txt", tagger=RuleTagger())
+    out = Extractor(RuleTagger()).extract_path(shared_data / "seeds" / "000_b1de9be8d5252a5a.txt")
     calibration = Calibration(x=(0.0, 0.5, 1.0), y=(0.1, 0.2, 0.9), cells=3)
     path = tmp_path / "calibration.json"
     calibration.save(path)
@@ -58,7 +58,7 @@ def test_evaluate_reports_calibration_against_gold(tmp_path: Path, shared_data: 
     tagger = RuleTagger()
     results = tmp_path / "out.jsonl"
     files = sorted((shared_data / "seeds").iterdir())
-    results.write_text("".join(extract_path(p, tagger=tagger).to_json() + "\n" for p in files), encoding="utf-8")
+    results.write_text("".join(Extractor(tagger).extract_path(p).to_json() + "\n" for p in files), encoding="utf-8")
     report = evaluate(load_outputs(results), shared_data / "gold")
     text = calibration_report(report)
     assert "gold cells: confidence vs right: n=" in text and "gold documents" in text

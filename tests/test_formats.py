@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from extractor.errors import InputError
+from extractor.extractor import Extractor
 from extractor.io.pdf import PAGE_BREAK, drop_running_lines
 from extractor.io.readers import source_from_bytes
-from extractor.pipeline import extract_path
 from extractor.schema import CellStatus, CheckStatus, ExtractionOutput
 from extractor.training import render
 
@@ -32,7 +32,8 @@ def outputs(report_text, tmp_path_factory) -> dict[str, ExtractionOutput]:
     text, _ = report_text
     paths = render.render_all(text, tmp_path_factory.mktemp("formats"), "report")
     tagger = load_tagger("model")
-    return {fmt: extract_path(path, tagger=tagger) for fmt, path in paths.items()}
+    extractor = Extractor(tagger)  # one OCR engine for every format
+    return {fmt: extractor.extract_path(path) for fmt, path in paths.items()}
 
 
 def _values(out: ExtractionOutput) -> dict[str, tuple[object, str]]:

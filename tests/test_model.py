@@ -148,16 +148,17 @@ def test_the_shipped_model_reads_the_gold_reports_as_well_as_the_rules(tmp_path:
     from conftest import GOLD, real_files
 
     from extractor.evaluate import evaluate, load_outputs
+    from extractor.extractor import Extractor
     from extractor.io.writers import jsonl_text
-    from extractor.pipeline import extract_path
     from extractor.tagging.load import DEFAULT_MODEL, load_tagger
 
     assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 10 * 1024 * 1024
     model = load_tagger("model")
     out = tmp_path / "model.jsonl"
-    out.write_text(jsonl_text(extract_path(p, tagger=model) for p in real_files()), encoding="utf-8")
+    out.write_text(jsonl_text(Extractor(model).extract_path(p) for p in real_files()), encoding="utf-8")
     rules = tmp_path / "rules.jsonl"
-    rules.write_text(jsonl_text(extract_path(p, tagger=load_tagger("rules")) for p in real_files()), encoding="utf-8")
+    by_rules = Extractor(load_tagger("rules"))
+    rules.write_text(jsonl_text(by_rules.extract_path(p) for p in real_files()), encoding="utf-8")
     got = evaluate(load_outputs(out), GOLD).cells
     assert got.right >= evaluate(load_outputs(rules), GOLD).cells.right
     assert got.rate >= 0.999

@@ -10,9 +10,10 @@ import pytest
 from conftest import GOLD, REPO, real_files
 
 from extractor.evaluate import evaluate, load_outputs
+from extractor.extractor import Extractor
 from extractor.io.readers import read_source
 from extractor.io.writers import jsonl_text
-from extractor.pipeline import extract, extract_path
+from extractor.pipeline import extract
 
 GOLDEN = REPO / "tests" / "golden"
 REGENERATE = os.environ.get("XXGK_REGEN_GOLDEN") == "1"
@@ -45,7 +46,7 @@ def test_every_cell_raw_equals_the_original_text_at_its_span(path, tagger):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_output_matches_the_committed_golden_file(path, tagger):
-    out = json.loads(extract_path(path, tagger=tagger).to_json())
+    out = json.loads(Extractor(tagger).extract_path(path).to_json())
     out["source"]["path"] = path.name
     golden = GOLDEN / f"{path.name}.json"
     if REGENERATE:
@@ -73,7 +74,7 @@ FLOORS = {
 
 def test_gold_cell_accuracy_does_not_regress(tmp_path: Path, tagger, shared_data):
     out = tmp_path / "out.jsonl"
-    out.write_text(jsonl_text(extract_path(p, tagger=tagger) for p in FILES), encoding="utf-8")
+    out.write_text(jsonl_text(Extractor(tagger).extract_path(p) for p in FILES), encoding="utf-8")
     report = evaluate(load_outputs(out), GOLD)
     assert not report.missing_outputs
     for name, floor in FLOORS.items():
@@ -82,7 +83,7 @@ def test_gold_cell_accuracy_does_not_regress(tmp_path: Path, tagger, shared_data
 
 
 def test_a_rule_the_source_breaks_is_reported_not_fixed(tagger, shared_data):
-    out = extract_path(shared_data / "dev" / "pdf" / "hongze_2023.pdf", tagger=tagger)
+    out = Extractor(tagger).extract_path(shared_data / "dev" / "pdf" / "hongze_2023.pdf")
     failing = {c.rule for c in out.checks if c.status == "fail"}
     assert failing == {"review.reconsideration", "review.litigation_after_review"}
     assert out.cells["review.reconsideration.total"].value == 0
@@ -90,7 +91,7 @@ def test_a_rule_the_source_breaks_is_reported_not_fixed(tagger, shared_data):
 
 
 def test_ambiguous_glued_cells_are_flagged_not_guessed(tagger, shared_data):
-    out = extract_path(shared_data / "dev" / "pingtan_2023_page.txt", tagger=tagger)
+    out = Extractor(tagger).extract_path(shared_data / "dev" / "pingtan_2023_page.txt")
     cell = out.cells["active.normative_docs.in_force"]
     assert cell.value is None and cell.status == "missing" and len(cell.alternatives) > 1
     assert out.cells["active.normative_docs.made"].value == 77

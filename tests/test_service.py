@@ -14,6 +14,7 @@ import pytest
 httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
+from extractor.extractor import Extractor  # noqa: E402
 from extractor.service import create_app  # noqa: E402
 
 SMALL_LIMIT = 200_000
@@ -25,7 +26,7 @@ def server(tagger):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = uvicorn.Config(
-        create_app(tagger, max_bytes=SMALL_LIMIT, timeout=30, concurrency=4),
+        create_app(Extractor(tagger), max_bytes=SMALL_LIMIT, timeout=30, concurrency=4),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -21,10 +21,10 @@ from pathlib import Path
 import torch
 
 from extractor.evaluate import evaluate, load_outputs, span_report, synthetic_accuracy
+from extractor.extractor import Extractor
 from extractor.io.readers import expand_paths, source_from_bytes
 from extractor.io.writers import jsonl_text
 from extractor.normalize import normalize
-from extractor.pipeline import extract_path
 from extractor.tagging.hf import TransformersTagger
 from extractor.tagging.rules import RuleTagger
 from extractor.training.corpus import read_corpus
@@ -38,7 +38,7 @@ def gold_figures(tagger) -> dict:  # type: ignore[no-untyped-def]
     files = list(expand_paths([str(DATA / "seeds"), str(DATA / "dev")]))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        out.write_text(jsonl_text(extract_path(p, tagger=tagger) for p in files), encoding="utf-8")
+        out.write_text(jsonl_text(Extractor(tagger).extract_path(p) for p in files), encoding="utf-8")
         report = evaluate(load_outputs(out), DATA / "gold")
     return {
         "cells": [report.cells.right, report.cells.total],

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from extractor.errors import InputError
+from extractor.io.limits import check_zip
 
 BLANK_MARK = "—"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 files, and encrypted DOCX files
@@ -23,6 +24,7 @@ def docx_text(data: bytes) -> str:
     """Raises ``InputError`` for an encrypted, legacy (.doc), corrupt or empty Word file."""
     if data.startswith(_OLE_MAGIC):
         raise InputError("encrypted DOCX or legacy Word 97-2003 .doc file (save it as .docx)")
+    check_zip(data)  # before python-docx inflates and parses anything
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 

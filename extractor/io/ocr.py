@@ -82,14 +82,22 @@ def default_engine() -> OcrEngine:
     return RapidOcrEngine()
 
 
-def open_image(data: bytes) -> Any:
-    """Bytes of a PNG/JPEG/TIFF/BMP → an RGB PIL image; ``InputError`` when it is not a readable image."""
+def open_image(data: bytes) -> tuple[Any, float]:
+    """Bytes of a PNG/JPEG/TIFF/BMP → (an RGB PIL image, the factor from its pixels back to the file's pixels);
+    ``InputError`` when it is not a readable image or has more than ``MAX_PIXELS`` pixels.
+
+    An image with a side over ``MAX_SIDE`` is shrunk before OCR (JPEGs already while decoding), so the work per
+    document is bounded by ``MAX_SIDE``², not by the file's pixel count."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         image = Image.open(io.BytesIO(data))
+        width = image.width
         if image.width * image.height > MAX_PIXELS:
             raise InputError(f"image too large: {image.width}×{image.height} pixels (limit {MAX_PIXELS:,})")
+        if max(image.size) > MAX_SIDE:
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale; a no-op for others
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
         image.load()
     except InputError:
         raise
@@ -97,7 +105,7 @@ def open_image(data: bytes) -> Any:
         raise InputError("unreadable image: not a PNG, JPEG, TIFF, BMP or WebP file that can be decoded") from exc
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(f"unreadable image: {type(exc).__name__}: {exc}") from exc
-    return image.convert("RGB")
+    return image.convert("RGB"), width / image.width
 
 
 def group_lines(boxes: Sequence[Sequence[OcrChar]]) -> list[list[Sequence[OcrChar]]]:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from extractor.config import LIMITS
 from extractor.errors import InputError
 from extractor.io.decode import decode_bytes
 from extractor.io.docx import docx_text
 from extractor.io.html import render_html
-from extractor.io.ocr import OcrChar, OcrEngine, default_engine, ocr_image, open_image
+from extractor.io.ocr import OcrChar, OcrEngine, RapidOcrEngine, ocr_image, open_image
 from extractor.io.pdf import read_pdf
 from extractor.offsets import OffsetMap
-from extractor.schema import SourceFormat
+from extractor.schema import SourceFormat, encodable
 from extractor.types import Layout, SourceDoc
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = LIMITS.max_bytes
 SUFFIX_FORMATS: dict[str, SourceFormat] = {
     ".txt": "txt",
     ".text": "txt",
@@ -65,13 +67,17 @@ def sniff_format(path: str, data: bytes) -> SourceFormat:
     return "txt"
 
 
-def source_from_bytes(path: str, data: bytes, ocr: Callable[[], OcrEngine] = default_engine) -> SourceDoc:
+def source_from_bytes(
+    path: str, data: bytes, ocr: Callable[[], OcrEngine] | None = None, *, max_bytes: int = MAX_BYTES
+) -> SourceDoc:
     """Decode/render ``data``; raises ``InputError`` when it cannot be a readable report.
 
-    ``ocr`` makes the OCR engine, called only for an image or a PDF page without a text layer.
+    ``ocr`` gives the OCR engine (an ``Extractor`` keeps one), called only for an image or a PDF page without a
+    text layer; without it an engine is made for this document.
     """
-    if len(data) > MAX_BYTES:
-        raise InputError(f"input too large: {len(data)} bytes (limit {MAX_BYTES})")
+    ocr = ocr or RapidOcrEngine
+    if len(data) > max_bytes:
+        raise InputError(f"input too large: {len(data)} bytes (limit {max_bytes})")
     suffix = Path(path).suffix.lower()
     if suffix in NOT_REPORTS:
         raise InputError(f"{suffix} files are not reports (supported: txt, html, docx, pdf, images)")
@@ -84,7 +90,8 @@ def source_from_bytes(path: str, data: bytes, ocr: Callable[[], OcrEngine] = def
         raw = docx_text(data)
         return SourceDoc(path, doc_id, fmt, "docx", raw, raw, OffsetMap.identity(len(raw)))
     if fmt == "image":
-        read = ocr_image(open_image(data), ocr())
+        image, scale = open_image(data)
+        read = ocr_image(image, ocr(), scale=scale)
         if not read.text.strip():
             raise InputError("OCR found no text in the image")
         layout = Layout(read.boxes, read.confidence, frozenset({1}))
@@ -112,30 +119,65 @@ class _LazyEngine:
         return self._make()(image)
 
 
-def read_source(path: str | Path) -> SourceDoc:
-    p = Path(path)
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The file's bytes; ``InputError`` naming the path when it is missing, unreadable, a dangling or looping
+    link, not a regular file, or larger than ``max_bytes``."""
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"input too large: {size} bytes (limit {MAX_BYTES})")
-        data = p.read_bytes()
+        if not path.is_file():
+            raise InputError(f"cannot read {display_path(path)}: {_not_a_file(path)}")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"input too large: {size} bytes (limit {max_bytes})")
+        return path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
-    return source_from_bytes(str(p), data)
+        raise InputError(f"cannot read {display_path(path)}: {exc.strerror or exc}") from exc
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_dir():
+        return "a link to a folder (links to folders are not followed)" if path.is_symlink() else "a folder"
+    if path.is_symlink():
+        return "a dangling or looping link"
+    return "not a regular file" if path.exists() else "no such file"
+
+
+def read_source(path: str | Path, ocr: Callable[[], OcrEngine] | None = None) -> SourceDoc:
+    p = Path(path)
+    return source_from_bytes(str(p), read_bytes(p), ocr)
+
+
+def display_path(path: str | Path) -> str:
+    """A path as text that always encodes (undecodable bytes of a file name as ``\\xff`` escapes)."""
+    return encodable(str(path))
 
 
 def expand_paths(patterns: Iterable[str]) -> Iterator[Path]:
-    """Files named by ``patterns`` (files, folders searched recursively, globs), each once, in sorted order."""
+    """Files named by ``patterns`` (files, folders searched recursively, globs), each once, in sorted order.
+
+    Links are listed even when they lead nowhere (dangling, or a loop), so that reading them gives an error
+    record instead of a silent skip; folders reached through a link are not entered (no loops)."""
     seen: set[Path] = set()
     for pattern in patterns:
         p = Path(pattern)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
-        elif p.exists():
+            found = sorted(_walk(p))
+        elif p.exists() or p.is_symlink():
             found = [p]
         else:
-            found = sorted(Path(f) for f in glob.glob(pattern, recursive=True) if Path(f).is_file())
+            found = sorted(Path(f) for f in glob.glob(pattern, recursive=True) if not Path(f).is_dir())
         for f in found:
             if f not in seen:
                 seen.add(f)
                 yield f
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(root)
+        for name in files:
+            if not name.startswith("."):
+                yield base / name
+        for name in dirs:  # a link to a folder: os.walk lists it as a folder and does not enter it
+            if (base / name).is_symlink():
+                yield base / name

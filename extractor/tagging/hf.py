@@ -39,6 +39,9 @@ class TransformersTagger:
     @classmethod
     def load(cls, path: Path) -> TransformersTagger:
         manifest = read_manifest(path)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a library shows no bars: "Loading weights" broke `xxgk extract -q`
         try:
             model = BertForTokenClassification.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
         except (OSError, ValueError) as exc:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.evaluate import evaluate, load_outputs, synthetic_accuracy
+from extractor.extractor import Extractor
 from extractor.io.writers import jsonl_text
-from extractor.pipeline import extract_path
 from extractor.tagging import Tagger
 from extractor.tagging.hf import TransformersTagger
 from extractor.training.train import DataConfig, RunConfig, examples_for, train
@@ -42,7 +42,7 @@ class Decision:
 
 def score(tagger: Tagger, reports: Sequence[Path], gold_dir: Path, synthetic: int, work: Path) -> Scores:
     out = work / f"scores-{tagger.name.replace(':', '_')}.jsonl"
-    out.write_text(jsonl_text(extract_path(p, tagger=tagger) for p in reports), encoding="utf-8")
+    out.write_text(jsonl_text(Extractor(tagger).extract_path(p) for p in reports), encoding="utf-8")
     gold = evaluate(load_outputs(out), gold_dir).cells.rate
     generated = synthetic_accuracy(range(HELD_OUT_SEED, HELD_OUT_SEED + synthetic), tagger)
     return Scores(gold, generated["all"].rate if "all" in generated else 0.0)

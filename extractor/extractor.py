@@ -1,0 +1,131 @@
+"""``Extractor``: the tagger, its calibration, the OCR engine and the limits, loaded once and used the same way
+by the library, the CLI, batch workers, the service and the Label Studio backend.
+
+``ExtractorSpec`` is what a worker process needs to build its own ``Extractor`` (picklable, unlike a model).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractor.calibration import CALIBRATION_FILE, Calibration, apply
+from extractor.config import LIMITS, Limits
+from extractor.errors import InputError
+from extractor.io.ocr import OcrEngine, RapidOcrEngine
+from extractor.pipeline import error_record, extract
+from extractor.schema import ExtractionOutput
+from extractor.tagging import Tagger
+from extractor.types import SourceDoc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractorSpec:
+    """``tagger``: 'model' or 'rules'; ``model_dir``: None for the shipped default; ``calibration``: a file, or
+    None for the model directory's ``calibration.json`` when it has one; ``calibrate=False`` leaves confidences
+    raw (what ``xxgk calibrate`` fits on)."""
+
+    tagger: str = "model"
+    model_dir: Path | None = None
+    calibration: Path | None = None
+    calibrate: bool = True
+    limits: Limits = field(default_factory=lambda: LIMITS)
+
+    def load_tagger(self) -> Tagger:
+        from extractor.tagging.load import load_tagger
+
+        return load_tagger(self.tagger, self.model_dir)
+
+    def calibration_file(self) -> Path | None:
+        if not self.calibrate:
+            return None
+        if self.calibration is not None:
+            return self.calibration
+        if self.tagger != "model":
+            return None
+        from extractor.tagging.load import default_model_dir
+
+        path = (self.model_dir or default_model_dir()) / CALIBRATION_FILE
+        return path if path.is_file() else None
+
+
+class _LazyOcr:
+    """The OCR engine, made on first use: a batch of text files never loads the OCR models."""
+
+    def __init__(self) -> None:
+        self._engine: OcrEngine | None = None
+
+    def __call__(self) -> OcrEngine:
+        if self._engine is None:
+            self._engine = RapidOcrEngine()
+        return self._engine
+
+
+class Extractor:
+    """One report in, one output-contract record out, calibrated when a calibration is given."""
+
+    def __init__(
+        self,
+        tagger: Tagger,
+        *,
+        calibration: Calibration | None = None,
+        limits: Limits = LIMITS,
+        ocr: _LazyOcr | None = None,
+    ) -> None:
+        self.tagger = tagger
+        self.calibration = calibration
+        self.limits = limits
+        self._ocr = ocr or _LazyOcr()
+
+    @classmethod
+    def load(cls, spec: ExtractorSpec | None = None) -> Extractor:
+        """Raises ``ModelLoadError`` for a missing or unusable model directory."""
+        spec = spec or ExtractorSpec()
+        calibration_file = spec.calibration_file()
+        calibration = Calibration.load(calibration_file) if calibration_file else None
+        return cls(spec.load_tagger(), calibration=calibration, limits=spec.limits)
+
+    @property
+    def name(self) -> str:
+        """The tagger's id and version, as records carry it in ``tagger``."""
+        return self.tagger.name
+
+    def extract(self, source: SourceDoc) -> ExtractionOutput:
+        out = extract(source, tagger=self.tagger)
+        return apply(out, self.calibration) if self.calibration is not None else out
+
+    def read(self, name: str, data: bytes) -> SourceDoc:
+        """Raises ``InputError`` when ``data`` cannot be read as a report."""
+        from extractor.io.readers import source_from_bytes
+
+        return source_from_bytes(name, data, self._ocr, max_bytes=self.limits.max_bytes)
+
+    def extract_bytes(self, name: str, data: bytes) -> ExtractionOutput:
+        """Never raises for a bad document: an unreadable one, or a bug on it, gives an error record."""
+        try:
+            source = self.read(name, data)
+        except InputError as exc:
+            return error_record(name, data, "input_error", str(exc))
+        return self._guarded(name, source)
+
+    def extract_path(self, path: str | Path) -> ExtractionOutput:
+        """Never raises for a bad document (see ``extract_bytes``)."""
+        from extractor.io.readers import read_bytes
+
+        try:
+            data = read_bytes(Path(path), self.limits.max_bytes)
+        except InputError as exc:
+            return error_record(str(path), None, "input_error", str(exc))
+        return self.extract_bytes(str(path), data)
+
+    def _guarded(self, name: str, source: SourceDoc) -> ExtractionOutput:
+        try:
+            return self.extract(source)
+        except MemoryError:
+            return error_record(name, None, "memory_limit", "the document needed more memory than the worker may use")
+        except Exception as exc:  # a bug on one document must not stop a batch; it is logged with its traceback
+            log.exception("internal error on %s", name)
+            return error_record(name, None, "internal_error", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,176 @@
+"""Faults on purpose: timeouts with the model, decompression bombs, a memory-hungry document, file names that
+are not UTF-8, links that lead nowhere, an unwritable output and a torn journal. Each ends in an error record or
+a one-line message, never a hang, a traceback or lost results."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.batch import journal_path, run_batch
+from extractor.cli import app
+from extractor.errors import InputError
+from extractor.extractor import Extractor, ExtractorSpec
+from extractor.io.limits import ZipLimits, check_zip
+from extractor.io.ocr import MAX_SIDE, open_image
+from extractor.tagging.rules import RuleTagger
+from extractor.training.synth import generate
+from extractor.types import NormalizedDoc, TaggedDoc
+
+
+def _reports(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seed in range(n):
+        path = folder / f"report_{seed:03d}.txt"
+        path.write_text(generate(seed).text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.model
+def test_timeouts_with_the_model_tagger_end_the_run_instead_of_hanging(tmp_path: Path):
+    # Every document times out, so pebble replaces a worker again and again from its manager thread: with
+    # workers forked from this process that deadlocked on an import lock; forked from a clean server it cannot.
+    paths = _reports(tmp_path / "in", 3)
+    out = tmp_path / "out.jsonl"
+    started = time.monotonic()
+    summary = run_batch(paths, out, ExtractorSpec("model"), tagger_name="m", workers=1, timeout=0.05)
+    assert time.monotonic() - started < 240
+    assert [r["error"]["kind"] for r in _records(out)] == ["timeout"] * 3
+    assert summary.errors == 3
+
+
+def _docx_bomb(xml_bytes: int) -> bytes:
+    """A Word package whose document.xml inflates to ``xml_bytes`` (a few hundred KB on disk)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/_rels/document.xml.rels", "<Relationships/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(b"<w:document><w:body><w:p><w:r><w:t>")
+            chunk = b"0" * (1 << 20)
+            for _ in range(xml_bytes >> 20):
+                fh.write(chunk)
+            fh.write(b"</w:t></w:r></w:p></w:body></w:document>")
+    return buf.getvalue()
+
+
+def test_a_docx_bomb_is_refused_before_it_is_parsed(tmp_path: Path):
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(_docx_bomb(48 << 20))
+    assert bomb.stat().st_size < 1 << 20
+    started = time.monotonic()
+    out = Extractor(RuleTagger()).extract_path(bomb)
+    assert time.monotonic() - started < 5
+    assert out.error is not None and out.error.kind == "input_error" and "bomb" in out.error.message
+
+
+def test_zip_limits_refuse_a_high_ratio_member_and_pass_a_normal_package():
+    small = _docx_bomb(2 << 20)
+    check_zip(small)  # 2 MB of XML: an ordinary large report
+    with pytest.raises(InputError, match="inflates"):
+        check_zip(small, ZipLimits(ratio_floor=1 << 20, max_ratio=50))
+    with pytest.raises(InputError, match="corrupt"):
+        check_zip(b"PK\x03\x04 not really a zip")
+
+
+def test_a_huge_image_is_shrunk_before_ocr_and_boxes_scale_back():
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (9000, 3000), 255).save(buf, format="PNG")
+    image, scale = open_image(buf.getvalue())
+    assert max(image.size) <= MAX_SIDE
+    assert scale == pytest.approx(9000 / image.width)
+
+
+class _Hungry(RuleTagger):
+    def tag(self, doc: NormalizedDoc) -> TaggedDoc:
+        if "HUNGRY" in doc.text:
+            hoard = bytearray(3 << 30)  # 3 GB: past the worker's limit
+            hoard[-1] = 1
+        return super().tag(doc)
+
+
+@dataclass(frozen=True)
+class _HungrySpec(ExtractorSpec):
+    def load_tagger(self) -> RuleTagger:
+        return _Hungry()
+
+
+def test_a_document_past_the_memory_limit_gets_an_error_record_and_the_rest_finish(tmp_path: Path):
+    from extractor.config import Limits
+
+    paths = _reports(tmp_path / "in", 2)
+    hungry = tmp_path / "in" / "hungry.txt"
+    hungry.write_text("HUNGRY\n" + generate(7).text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    spec = _HungrySpec("rules", limits=Limits(memory_mb=1024))
+    summary = run_batch([hungry, *paths], out, spec, tagger_name="rules-1", workers=1, timeout=60)
+    records = _records(out)
+    assert records[0]["error"]["kind"] in ("memory_limit", "internal_error")
+    assert all(r["error"] is None for r in records[1:])
+    assert summary.errors == 1
+
+
+def test_file_names_that_are_not_utf8_survive_a_batch_and_its_resume(tmp_path: Path):
+    folder = tmp_path / "in"
+    _reports(folder, 1)
+    odd = os.fsdecode(os.fsencode(str(folder)) + b"/\xffreport.txt")
+    Path(odd).write_text(generate(3).text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules", "-q"])
+    assert result.exit_code == 0, result.output
+    paths = [r["source"]["path"] for r in _records(out)]
+    assert any(p.endswith("\\xffreport.txt") for p in paths)
+    again = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules"])
+    assert again.exit_code == 0 and "(2 already done)" in again.output
+
+
+def test_dangling_and_looping_links_become_error_records(tmp_path: Path):
+    folder = tmp_path / "in"
+    _reports(folder, 1)
+    (folder / "dangling.txt").symlink_to(folder / "gone.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules", "-q"])
+    assert result.exit_code == 1
+    by_name = {Path(r["source"]["path"]).name: r for r in _records(out)}
+    assert set(by_name) == {"dangling.txt", "loop.txt", "report_000.txt"}
+    assert "dangling or looping link" in by_name["dangling.txt"]["error"]["message"]
+    assert by_name["loop.txt"]["error"]["kind"] == "input_error"
+
+
+def test_an_unwritable_output_is_one_line_before_any_work(tmp_path: Path):
+    _reports(tmp_path / "in", 1)
+    result = CliRunner().invoke(
+        app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "no" / "such" / "out.jsonl"), "--tagger", "rules"]
+    )
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+def test_a_torn_last_journal_line_is_dropped_and_the_run_completes(tmp_path: Path):
+    paths = _reports(tmp_path / "in", 3)
+    out = tmp_path / "out.jsonl"
+    run_batch(paths[:2], out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    journal = journal_path(out)
+    journal.write_text(out.read_text(encoding="utf-8") + '{"schema_version": "1", "doc_id": "ab', encoding="utf-8")
+    out.unlink()
+    summary = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    assert summary.skipped == 2
+    records = _records(out)
+    assert [Path(r["source"]["path"]).name for r in records] == [p.name for p in paths]
