@@ -51,11 +51,16 @@ class CellDraft:
 
 @dataclass
 class Assembly:
+    """``layouts``: the tables found (their printed labels), each with its layout; every cell of a found table
+    is in ``cells``, ``missing`` where nothing was read. ``cut``: (table, last cell read) when the text ends
+    inside that table."""
+
     template: str
     layouts: dict[str, str]
     cells: dict[str, CellDraft]
     issues: list[Issue]
     rules: list[Rule]
+    cut: tuple[str, str | None] | None = None
 
 
 # ---- values -----------------------------------------------------------------------------------
@@ -533,7 +538,8 @@ def _row_table(
     rules: list[Rule],
     issues: list[Issue],
     evidence: frozenset[int] = frozenset(),
-) -> dict[str, CellDraft]:
+) -> tuple[dict[str, CellDraft], int]:
+    """The table's cells, and how many of its row labels were found (0: the table is not printed here)."""
     text = tagged.doc.text
     tokens, separators = _tokens(tagged, *region)
     labels: list[Span] = []
@@ -566,7 +572,7 @@ def _row_table(
             issues.append(
                 Issue(code=IssueCode.ROW_NOT_FOUND, path=f"{table}.{rowdef.key}", detail="row label not found")
             )
-    return choose(readings, keys, rules, issues, evidence)
+    return choose(readings, keys, rules, issues, evidence), len(seen)
 
 
 _STATED = re.compile(r"(?<![\d.])(\d+)\s*(?:件|条|个|项)")
@@ -577,14 +583,17 @@ def narrative_figures(text: str) -> frozenset[int]:
     return frozenset(int(m.group(1)) for m in _STATED.finditer(text))
 
 
-def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue]) -> dict[str, CellDraft]:
+def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue]) -> dict[str, CellDraft] | None:
+    """Table 四's cells; None when the region prints neither its column words nor values."""
     tokens, _ = _tokens(tagged, *region)
     keys = tpl.review_keys()
     while len(tokens) > len(keys) and (tokens[0].blank or tokens[-1].blank):  # empty header cells
         tokens = tokens[1:] if tokens[0].blank else tokens[:-1]
     if not tokens:
-        issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path="review", detail="no values in table 四"))
-        return {}
+        printed = len(set(tpl.REVIEW_COLUMN_WORDS.findall(tagged.doc.text, *region))) >= 2
+        detail = "column labels printed with no values" if printed else "no values in table 四"
+        issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path="review", detail=detail))
+        return {} if printed else None
     if len(tokens) > len(keys):
         issues.append(Issue(code=IssueCode.EXTRA_VALUES, path="review", detail=f"{len(tokens)} values; first 15 kept"))
         tokens = tokens[: len(keys)]
@@ -627,30 +636,55 @@ def assemble(tagged: TaggedDoc) -> Assembly:
     rules: list[Rule] = []
     if "active" in regions:
         lo, hi = regions["active"]
-        layouts["active"] = active_layout(text[lo:hi])
+        layout = active_layout(text[lo:hi])
         evidence = narrative_figures(text[:lo])
-        cells.update(
-            _row_table(
-                tagged, regions["active"], "active", tpl.active_rows(layouts["active"]), False, [], issues, evidence
-            )
-        )
+        found, n = _row_table(tagged, regions["active"], "active", tpl.active_rows(layout), False, [], issues, evidence)
+        if n:
+            layouts["active"] = layout
+            cells.update(found)
     if "applications" in regions:
         lo, hi = regions["applications"]
         layout = "2021" if tpl.APPLICATIONS_2021_MARKERS.search(text, lo, hi) else "2019"
-        layouts["applications"] = layout
         app_rules = application_rules(layout)
-        rules.extend(app_rules)
-        cells.update(
-            _row_table(
-                tagged, regions["applications"], "applications", tpl.application_rows(layout), True, app_rules, issues
-            )
-        )
+        rows = tpl.application_rows(layout)
+        found, n = _row_table(tagged, regions["applications"], "applications", rows, True, app_rules, issues)
+        if n:
+            layouts["applications"] = layout
+            rules.extend(app_rules)
+            cells.update(found)
     if "review" in regions:
-        layouts["review"] = "both"
-        rules.extend(review_rules())
-        cells.update(_review_table(tagged, regions["review"], issues))
+        review = _review_table(tagged, regions["review"], issues)
+        if review is not None:
+            layouts["review"] = "both"
+            rules.extend(review_rules())
+            cells.update(review)
     for table in ("active", "applications", "review"):
-        if table not in regions:
+        if table not in layouts:
             issues.append(Issue(code=IssueCode.TABLE_NOT_FOUND, path=table, detail="table not found"))
+    _account_for_every_cell(cells, layouts)
     template = layouts.get("active") or layouts.get("applications") or "unknown"
-    return Assembly(template=template, layouts=layouts, cells=cells, issues=issues, rules=rules)
+    cut = _cut(cells, layouts, regions, len(text))
+    return Assembly(template=template, layouts=layouts, cells=cells, issues=issues, rules=rules, cut=cut)
+
+
+def _account_for_every_cell(cells: dict[str, CellDraft], layouts: dict[str, str]) -> None:
+    """Every cell of a table found is in the output: one nothing was read for is ``missing``, never left out."""
+    for table, layout in layouts.items():
+        for key in tpl.table_keys(table, layout):
+            if key not in cells:
+                cells[key] = CellDraft(None, None, None, CellStatus.MISSING, 0.0)
+
+
+def _cut(
+    cells: dict[str, CellDraft], layouts: dict[str, str], regions: dict[TableKey, tuple[int, int]], end: int
+) -> tuple[str, str | None] | None:
+    """(table, last cell read) when the text ends inside a found table whose last cells are missing."""
+    last = [t for t in layouts if t in regions and regions[t][1] >= end]  # type: ignore[comparison-overlap]
+    if not last:
+        return None
+    table = max(last, key=lambda t: regions[t][0])  # type: ignore[index]
+    keys = tpl.table_keys(table, layouts[table])
+    if cells[keys[-1]].status is not CellStatus.MISSING:
+        return None
+    read = [k for k in keys if cells[k].status is not CellStatus.MISSING]
+    return table, (read[-1] if read else None)

@@ -24,7 +24,7 @@ from typing import Any
 
 from extractor.extractor import Extractor, ExtractorSpec
 from extractor.io.readers import display_path
-from extractor.io.writers import atomic_write_text, jsonl_text, write_outputs
+from extractor.io.writers import write_outputs
 from extractor.pipeline import error_record
 from extractor.schema import ExtractionOutput, SourceInfo
 
@@ -235,10 +235,7 @@ def run_batch(
         os.fsync(fh.fileno())
     results = [fresh.get(p) or _reused(done[keys[p]], p) for p in paths]  # type: ignore[index]
     write_outputs(output, results)
-    if output.suffix in (".jsonl", ".json"):
-        journal.unlink(missing_ok=True)
-    else:  # a CSV/XLSX export cannot be resumed from: the compacted journal stays as the record of the run
-        atomic_write_text(journal, jsonl_text(results))
+    journal.unlink(missing_ok=True)  # every record is in the output now
     return summary
 
 

@@ -61,7 +61,11 @@ def extract(
     from extractor.batch import run_batch
     from extractor.extractor import ExtractorSpec
     from extractor.io.readers import expand_paths
+    from extractor.io.writers import OUTPUT_SUFFIXES
 
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        typer.echo(f"xxgk extract: unknown output format {output.name!r}: use {', '.join(OUTPUT_SUFFIXES)}", err=True)
+        raise typer.Exit(2)
     spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence)
     loaded = _extractor(spec)  # load once here: a bad model fails before any worker starts
     files = list(expand_paths(paths))

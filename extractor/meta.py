@@ -10,41 +10,70 @@ from extractor.schema import Figure, Meta, Section, SectionKey
 from extractor.segment import find_headings, section_bounds
 from extractor.types import NormalizedDoc
 
+_GAP = r"[ \t\n]*"  # a title broken over lines
 _TITLE = re.compile(
-    r"(?:标题\s*:\s*)?(?P<agency>[^\n\t:]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*"
-    r"(?:政府)?信息公开(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
+    rf"(?:标题{_GAP}:{_GAP})?(?P<agency>[^\n\t:。;]{{0,40}}?){_GAP}(?P<year>(?:19|20)\d{{2}}){_GAP}年{_GAP}度?{_GAP}(?:的)?{_GAP}"
+    rf"(?:政{_GAP}府{_GAP})?(?:信{_GAP}息{_GAP}公{_GAP}开|政{_GAP}务{_GAP}公{_GAP}开)(?:{_GAP}工{_GAP}作)?{_GAP}"
+    rf"(?:年{_GAP}度{_GAP})?(?:工{_GAP}作{_GAP})?(?:报{_GAP}告|年{_GAP}报)"
 )
+# What may stand before an agency name inside a sentence that carries the title (现公布…, 编制了…).
+_LEAD = re.compile(r".*(?:现公布|现将|公布|发布|编制了|编制|印发|制定|形成|根据|关于|[《“\"(),、])")
 _AGENCY_TAIL = re.compile(
-    r"(?:政府|办公室|办事处|局|委员会|委|厅|部|署|院|中心|区|县|市|州|省|镇|乡|街道|管委会|公司)$"
+    r"(?:政府|办公室|办事处|局|委员会|委|厅|部|署|院|室|所|站|中心|区|县|市|州|省|镇|乡|街道|管委会|公司|实验区|开发区|新区)$"
 )
+# The statistical period (统计期限为2024年1月1日…), the covered year stated outright.
+_PERIOD_YEAR = re.compile(
+    r"(?:统计期限|统计时限|统计期间|统计时间|数据统计|统计区间|时间范围)[^。\n]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+    r"|(?P<year2>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*"
+    r"(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*31\s*日"
+    r"|截至\s*(?P<year3>(?:19|20)\d{2})\s*年\s*12\s*月"
+)
+# The overview's first sentence names the year and, often, the agency:
+# 2022年以来,丰收乡在… / 2021年信州区人民政府政务公开工作…
+_OPENING = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:以来|来|里|中)?\s*[,,、]?\s*"
+    r"(?P<agency>[\u4e00-\u9fff]{2,24}?(?:人民政府办公室|人民政府|政府办公室|办事处|管委会|委员会|办公室|街道|局|乡|镇|区|县|市))"
+    r"(?=在|严格|坚持|认真|围绕|深入|按照|根据|依据|全面|紧紧|始终|持续|扎实|不断|切实|高度|进一步|以|把|将|积极|继续|共|主动|"
+    r"依法|通过|聚焦|立足|注重|加强|大力|着力|政务公开|政府信息公开|信息公开)"
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_CITY_CHARS = re.compile(r"[\u4e00-\u9fff]+")
+_NOT_CITY = re.compile(r"[全本各我该省县区州乡镇在的和与及对为是由、]")
 _PUBLISHED = re.compile(
     r"(?:发布时间|发布日期|公开日期|成文日期|发文日期|日期)\s*[:]?\s*(?P<y>(?:19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
 )
 PREAMBLE_CHARS = 800
+HEAD_CHARS = 3000
 
 
 def find_meta(doc: NormalizedDoc) -> Meta:
+    """Agency, year covered and publication date, from what the text says (``None`` when it never says).
+
+    The year and agency come, in this order, from the title (also inside 现公布…报告 sentences, and across
+    line breaks), the HTML ``<title>``, the statistical period, and the overview's opening sentence; the year
+    last from the year the opening section names most. Agency names are read in simplified script, a bare
+    市/区/县 organ (``市审计局``) gets the city the text names most, and 市政府 is written 市人民政府."""
     text = doc.text
-    head = text[:3000]
-    agency: str | None = None
-    year: int | None = None
-    title_end = 0
-    candidates = [m for m in _TITLE.finditer(head)]
-    hint = doc.source.title_hint
-    hint_match = _TITLE.search(_fold(hint)) if hint else None
-    for m in candidates:
-        if "根据" in m.group("agency") or "编制" in m.group("agency"):
-            continue
-        year = int(m.group("year"))
-        title_end = m.end()
-        raw_agency = doc.raw(*m.span("agency")).strip() if m.group("agency").strip() else ""
-        agency = raw_agency or _previous_line_agency(doc, m.start())
-        break
-    if (agency is None or year is None) and hint_match:
-        year = year or int(hint_match.group("year"))
-        agency = agency or (hint_match.group("agency").strip() or None)
+    head = text[:HEAD_CHARS]
+    year, agency, title_start, title_end = _from_title(head)
+    if agency is None and title_end:
+        agency = _previous_line_agency(doc, title_start)
+    if (agency is None or year is None) and doc.source.title_hint:
+        hint_year, hint_agency, _, _ = _from_title(_fold(doc.source.title_hint))
+        year, agency = year or hint_year, agency or hint_agency
+    opening = _OPENING.search(_overview_head(text))
+    if year is None:
+        period = _PERIOD_YEAR.search(head)
+        if period:
+            year = int(period["year"] or period["year2"] or period["year3"])
+        elif opening:
+            year = int(opening["year"])
+        else:
+            year = _most_named_year(text)
+    if agency is None and opening and int(opening["year"]) == year:
+        agency = _clean_agency(opening["agency"])
     if agency:
-        agency = _expand(agency, text, title_end)
+        agency = _formal(_expand(agency, text, title_end))
     published = None
     pm = _PUBLISHED.search(text[:5000])
     if pm:
@@ -52,22 +81,75 @@ def find_meta(doc: NormalizedDoc) -> Meta:
     return Meta(agency=agency, year=year, published=published)
 
 
+def _from_title(head: str) -> tuple[int | None, str | None, int, int]:
+    """(year, agency, start, end) of the first title-like phrase that is not a cited notice."""
+    for m in _TITLE.finditer(head):
+        before = head[max(0, m.start() - 12) : m.start()]
+        if "《" in before[-2:] or "关于" in m.group("agency"):
+            continue  # 《…关于编制2020年政府信息公开年度报告…的通知》: a notice, not this report's title
+        return int(m.group("year")), _clean_agency(m.group("agency")), m.start(), m.end()
+    return None, None, 0, 0
+
+
+def _clean_agency(raw: str) -> str | None:
+    name = re.sub(r"\s+", "", raw)
+    name = _LEAD.sub("", name)
+    name = re.sub(r"^(?:标题:?|我|本|由|对|在|了)", "", name)
+    if len(name) < 2 or not _AGENCY_TAIL.search(name) or not re.fullmatch(r"[\u4e00-\u9fff()]+", name):
+        return None
+    return name
+
+
+def _overview_head(text: str) -> str:
+    m = re.search(r"(?:一\s*[、.,]\s*)?(?:总体情况|概述)", text[:HEAD_CHARS])
+    start = m.end() if m else 0
+    return text[start : start + 300]
+
+
+def _most_named_year(text: str) -> int | None:
+    years = Counter(int(y) for y in _YEAR.findall(text[:HEAD_CHARS]))
+    return years.most_common(1)[0][0] if years else None
+
+
 def _fold(text: str) -> str:
     return text.replace("：", ":").replace("（", "(").replace("）", ")")
 
 
 def _previous_line_agency(doc: NormalizedDoc, pos: int) -> str | None:
+    """An agency printed on the line above a title that names none (尧都区人民政府 / 2020年…年报)."""
     before = doc.text[:pos].rstrip("\n ").rsplit("\n", 1)
-    line_start = len(before[0]) + 1 if len(before) == 2 else 0
-    line = doc.text[line_start:pos].strip()
+    line = before[-1].strip()
     if line and len(line) <= 30 and _AGENCY_TAIL.search(line):
-        s = doc.text.index(line, line_start)
-        return doc.raw(s, s + len(line)).strip()
+        return _clean_agency(line)
     return None
 
 
+def _formal(agency: str) -> str:
+    """The formal name: 市政府办公室 → 市人民政府办公室, 区政府 → 区人民政府."""
+    return re.sub(r"(?<=[市区县州旗])政府", "人民政府", agency)
+
+
+def _most_named_city(text: str) -> str | None:
+    """The city the text names most (``黄石市``): of the two and three characters before each 市, the most
+    frequent; a tie goes to the longer (张家口市, not 家口市)."""
+    names: Counter[str] = Counter()
+    for m in re.finditer("市", text):
+        for n in (2, 3):
+            cand = text[max(0, m.start() - n) : m.start()]
+            if len(cand) == n and _CITY_CHARS.fullmatch(cand) and not _NOT_CITY.search(cand):
+                names[cand + "市"] += 1
+    if not names:
+        return None
+    best = max(names.items(), key=lambda kv: (kv[1], len(kv[0])))
+    return best[0] if best[1] >= 2 else None
+
+
 def _expand(agency: str, text: str, title_end: int) -> str:
-    """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the preamble after the title names it with its city."""
+    """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the preamble after the title names it with its city;
+    '市审计局' (a bare organ of the city) → '黄石市审计局' with the city the text names most."""
+    if re.match(r"市(?!场)", agency):
+        city = _most_named_city(text)
+        return city + agency[1:] if city else agency
     if not re.match(r"[\u4e00-\u9fff]{2,6}?[区县]", agency):
         return agency
     prefixes: Counter[str] = Counter()

@@ -20,12 +20,17 @@ from extractor.schema import (
     ExtractionOutput,
     Review,
     SourceInfo,
+    TextEnd,
 )
 from extractor.tagging import Tagger
 from extractor.types import NormalizedDoc, SourceDoc, TaggedDoc
 
 log = logging.getLogger(__name__)
-_PRE2019 = re.compile(r"依申请公开情况|咨询情况|举报|收到申请数|当面申请|信函申请|指标名称|计量单位")
+# Printed only in the pre-2019 statistics table (统计表 with 指标名称 / 计量单位, 收到申请数 / 当面申请 …).
+_PRE2019_TABLE = re.compile(r"指标名称|计量单位|统计表|收到申请数|当面申请|信函申请|网上申请数")
+# Section titles of pre-2019 reports (概述, 依申请公开情况, 咨询情况, 收费及减免 …).
+_PRE2019_PROSE = re.compile(r"依申请公开(?:政府信息)?(?:的)?情况|咨询情况|举报|收费及减免|总体工作情况|概述")
+FEW_CELLS = 20  # a "table" of fewer cells read than this, in a report printing the pre-2019 table, is prose
 
 
 def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
@@ -54,9 +59,16 @@ def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
 
 
 def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
-    if assembly.cells:
-        return assembly.template
-    if (year is not None and year <= 2019) or _PRE2019.search(doc.text):
+    """The layout of the tables printed, not of words in the narrative: the found tables decide; without them
+    the pre-2019 statistics table, a year before 2019, or (no year) pre-2019 section titles say pre2019."""
+    text = doc.text
+    read = sum(c.status is not CellStatus.MISSING for c in assembly.cells.values())
+    old_table = bool(_PRE2019_TABLE.search(text))
+    if assembly.layouts and not (read < FEW_CELLS and (old_table or (year is not None and year <= 2018))):
+        if assembly.template != "unknown":
+            return assembly.template
+        return "2019" if year in (2019, 2020) else "2021"  # table 四 alone is the same in both layouts
+    if old_table or (year is not None and year <= 2018) or (year is None and _PRE2019_PROSE.search(text)):
         return "pre2019"
     return "unknown"
 
@@ -77,6 +89,13 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
     template = _template(assembly, doc, meta.year)
+    text_end = None
+    if template == "pre2019":  # words of the narrative read as a table: not the official tables
+        cells, checks = {}, []
+    elif assembly.cut is not None:
+        table, after = assembly.cut
+        text_end = TextEnd(table=table, after=after, offset=len(source.raw_text))  # type: ignore[arg-type]
+        reasons.append(f"{table}: the text ends inside the table after {after or 'its header'}; later cells missing")
     uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED, CellStatus.INFERRED) for c in cells.values())
     return ExtractionOutput(
         doc_id=source.doc_id,
@@ -93,6 +112,7 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
         cells=cells,
         checks=checks,
         review=Review(needed=bool(reasons) or uncertain or not cells, reasons=reasons[:50]),
+        text_end=text_end,
         figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
         confidence=document_confidence(checks, cells),
         tagger=tagged.tagger,

@@ -151,6 +151,15 @@ class Figure(_Frozen):
     span: tuple[int, int]
 
 
+class TextEnd(_Frozen):
+    """The text stops inside a table (a web excerpt, a truncated file): cells after ``after`` are ``missing``
+    because nothing printed them, not because they were unreadable."""
+
+    table: TableKey
+    after: str | None = Field(description="the last cell of the table that was read, None = none was")
+    offset: int = Field(description="where the text ends: the length of the original decoded text")
+
+
 class ErrorInfo(_Frozen):
     kind: str = Field(description="input_error | internal_error | timeout")
     message: str
@@ -171,6 +180,7 @@ class ExtractionOutput(_Frozen):
     cells: dict[str, Cell] = Field(default_factory=dict)
     checks: list[Check] = Field(default_factory=list)
     review: Review = Review(needed=False)
+    text_end: TextEnd | None = Field(default=None, description="set when the text ends inside a table")
     figures: list[Figure] = Field(default_factory=list)
     confidence: float | None = Field(default=None, description="document confidence, None for error records")
     tagger: str | None = Field(default=None, description="which tagger read the text, with its version")

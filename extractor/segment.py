@@ -30,7 +30,9 @@ SECTION_TABLE: dict[SectionKey, TableKey] = {
 # Where a table starts when its section heading is missing.
 TABLE_FALLBACK: dict[TableKey, str] = {
     "active": r"第二十条\s*第\s*\(一\)\s*项",
-    "applications": r"本列数据的勾稽关系|申请人情况",
+    # a page that starts inside table 三 (a flipbook page, an excerpt) still prints its own row labels
+    "applications": r"本列数据的勾稽关系|申请人情况|(?:一\s*[、.]\s*)?本年新收政府信息公开申请数量"
+    r"|(?:二\s*[、.]\s*)?上年结转政府信息公开申请数量|四\s*[、.]\s*结转下年度继续办理",
     "review": r"行政复议\s*行政诉讼|行政复议\s*\t",
 }
 # Where the table itself starts inside its section (narrative before it is not part of the table).

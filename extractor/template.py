@@ -131,6 +131,18 @@ def review_keys() -> list[str]:
     return [f"review.{b}.{o}" for b in REVIEW_BLOCKS for o in REVIEW_OUTCOMES]
 
 
+def table_keys(table: str, layout: str) -> list[str]:
+    """Every cell key of ``table`` ('active', 'applications', 'review') in ``layout``, in printed order."""
+    if table == "review":
+        return review_keys()
+    rows = active_rows(layout) if table == "active" else application_rows(layout)
+    return [f"{table}.{r.key}.{c}" for r in rows for c in r.columns]
+
+
+# Column words of table 四: two of them in a region mean the table is printed, values or not.
+REVIEW_COLUMN_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|未经复议直接起诉|复议后起诉")
+
+
 def active_rows(template: str) -> tuple[RowDef, ...]:
     return ACTIVE_2019 if template == "2019" else ACTIVE_2021
 

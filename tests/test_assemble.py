@@ -44,7 +44,8 @@ def test_a_row_with_a_missing_label_does_not_shift_later_rows(tagger):
         "carried_forward": ["1", "0", "0", "0", "0", "0", "1"],
     }
     out = _extract(_report(rows), tagger)
-    assert "applications.carried_over.natural_person" not in out.cells
+    missing = out.cells["applications.carried_over.natural_person"]  # in the output, never left out
+    assert missing.value is None and missing.status == "missing"
     assert out.cells["applications.granted.total"].value == 5
     assert out.cells["applications.carried_forward.natural_person"].value == 1
 

@@ -174,3 +174,24 @@ def test_a_torn_last_journal_line_is_dropped_and_the_run_completes(tmp_path: Pat
     assert summary.skipped == 2
     records = _records(out)
     assert [Path(r["source"]["path"]).name for r in records] == [p.name for p in paths]
+
+
+def test_exports_get_the_usual_mode_csv_a_bom_and_no_journal_is_left(tmp_path: Path):
+    paths = _reports(tmp_path / "in", 2)
+    old = os.umask(0o022)
+    try:
+        for name in ("out.csv", "out.jsonl", "out.xlsx"):
+            out = tmp_path / name
+            run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+            assert out.stat().st_mode & 0o777 == 0o644, name
+            assert not journal_path(out).exists(), name
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.csv").read_bytes().startswith("\ufeff".encode())
+
+
+def test_an_unknown_output_suffix_is_refused_before_any_work(tmp_path: Path):
+    _reports(tmp_path / "in", 1)
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out.txt")])
+    assert result.exit_code == 2 and "unknown output format" in result.output
+    assert not (tmp_path / "out.txt").exists()

@@ -69,6 +69,15 @@ FLOORS = {
     "pingtan_2022_page": 1.0,
     "pingtan_2023_page": 0.99,
     "shuyang_fagaiju_2023": 1.0,
+    # web excerpts (../shared/data/pages), cut short as real excerpts are
+    "fengshou_xiang_2022": 1.0,
+    "flipbook_sjj_2020_p9": 0.95,
+    "huangshi_sjj_2019": 1.0,
+    "jingmen_szfb_2021": 0.5,  # 2729318 splits 15 ways and table 二 has no arithmetic: left empty, flagged
+    "jingmen_yjs_2021": 1.0,
+    "qiliping_zhen_2020": 1.0,
+    "tongan_yjj_2020": 1.0,
+    "yueyang_yuanqu_trad_2019": 1.0,
 }
 
 
@@ -79,7 +88,8 @@ def test_gold_cell_accuracy_does_not_regress(tmp_path: Path, tagger, shared_data
     assert not report.missing_outputs
     for name, floor in FLOORS.items():
         assert report.by_file[name].rate >= floor, (name, report.wrong[name][:5])
-    assert report.meta.rate == 1.0
+    # 003's gold keeps its agency in traditional script; agencies are written in simplified script (issue #12)
+    assert report.meta.rate >= 0.98
 
 
 def test_a_rule_the_source_breaks_is_reported_not_fixed(tagger, shared_data):

@@ -24,7 +24,7 @@ def docx_text(data: bytes) -> str:
     """Raises ``InputError`` for an encrypted, legacy (.doc), corrupt or empty Word file."""
     if data.startswith(_OLE_MAGIC):
         raise InputError("encrypted DOCX or legacy Word 97-2003 .doc file (save it as .docx)")
-    check_zip(data)  # before python-docx inflates and parses anything
+    check_zip(data, what="DOCX")  # before python-docx inflates and parses anything
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 

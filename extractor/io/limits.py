@@ -28,14 +28,14 @@ class ZipLimits:
 ZIP_LIMITS = ZipLimits()
 
 
-def check_zip(data: bytes, limits: ZipLimits = ZIP_LIMITS) -> None:
+def check_zip(data: bytes, limits: ZipLimits = ZIP_LIMITS, what: str = "ZIP package") -> None:
     """Raise ``InputError`` when the package would inflate past ``limits`` (a decompression bomb), or when its
     central directory cannot be read."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"corrupt or truncated ZIP package: {exc}") from exc
+        raise InputError(f"corrupt or truncated {what}: {exc}") from exc
     if len(members) > limits.max_members:
         raise InputError(f"ZIP package has {len(members)} members (limit {limits.max_members})")
     total = sum(m.file_size for m in members)

@@ -122,6 +122,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # the mode any new file gets, not mkstemp's 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -132,10 +133,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+OUTPUT_SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
+
+
 def write_outputs(path: Path, outputs: list[ExtractionOutput]) -> None:
-    """By suffix: .jsonl (default), .csv (one row per cell) or .xlsx (one sheet per table)."""
-    if path.suffix.lower() == ".xlsx":
+    """By suffix: .jsonl/.json, .csv (one row per cell, UTF-8 with a BOM so that Excel keeps the Chinese) or
+    .xlsx (one sheet per table). Raises ``ValueError`` for any other suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
         atomic_write_bytes(path, xlsx_bytes(outputs))
-        return
-    render = FORMATS.get(path.suffix.lower(), jsonl_text)
-    atomic_write_text(path, render(outputs))
+    elif suffix == ".csv":
+        atomic_write_text(path, "\ufeff" + csv_text(outputs))
+    elif suffix in FORMATS:
+        atomic_write_text(path, FORMATS[suffix](outputs))
+    else:
+        raise ValueError(f"unknown output format {path.suffix!r}: use one of {', '.join(OUTPUT_SUFFIXES)}")

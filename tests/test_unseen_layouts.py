@@ -1,0 +1,110 @@
+"""Layouts the dev files did not show: every cell of a found table accounted for (skeletons, texts cut off
+mid-table), the template taken from the tables rather than the prose, and meta from what the text says."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractor import template as tpl
+from extractor.offsets import OffsetMap
+from extractor.pipeline import extract
+from extractor.schema import CellStatus
+from extractor.tagging.rules import RuleTagger
+from extractor.training.synth import generate
+from extractor.types import SourceDoc
+
+TAGGER = RuleTagger()
+
+
+def _source(text: str, name: str = "report.txt") -> SourceDoc:
+    return SourceDoc(name, "0" * 64, "txt", "utf-8", text, text, OffsetMap.identity(len(text)))
+
+
+def _extract(text: str):  # type: ignore[no-untyped-def]
+    return extract(_source(text), tagger=TAGGER)
+
+
+@given(seed=st.integers(0, 10_000), where=st.floats(0.05, 0.95))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_text_cut_inside_table_three_keeps_every_cell_and_says_where_it_ends(seed: int, where: float):
+    report = generate(seed)
+    keys = [k for k in report.positions if k.startswith("applications.")]
+    cut_key = sorted(keys, key=lambda k: report.positions[k][0])[int(where * (len(keys) - 1))]
+    cut = report.positions[cut_key][0]
+    out = _extract(report.text[:cut])
+    layout = out.template_detail.get("applications")
+    assert layout is not None
+    expected = tpl.table_keys("applications", layout)
+    assert set(expected) <= set(out.cells), "a cell of a found table is absent"
+    for key, (start, _) in report.positions.items():
+        if key.startswith("applications.") and start >= cut and key in out.cells:
+            cell = out.cells[key]
+            assert cell.value is None or cell.status not in (CellStatus.READ, CellStatus.BLANK), key
+    assert out.text_end is not None and out.text_end.table == "applications"
+    assert out.text_end.offset == cut
+    assert out.review.needed
+
+
+TABLE_THREE_SKELETON = """一、总体情况
+全年收到申请。
+三、收到和处理政府信息公开申请情况
+申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计
+一、本年新收政府信息公开申请数量
+二、上年结转政府信息公开申请数量
+三、本年度办理结果 (一)予以公开
+(二)部分公开
+(三)不予公开 1.属于国家秘密
+(六)其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请
+2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请
+3.其他
+(七)总计
+四、结转下年度继续办理
+四、政府信息公开行政复议、行政诉讼情况
+行政复议 行政诉讼
+结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉 复议后起诉
+五、存在的主要问题及改进情况
+无。
+"""
+
+
+def test_a_table_skeleton_with_no_values_gives_every_cell_as_missing():
+    out = _extract(TABLE_THREE_SKELETON)
+    assert out.template_detail["applications"] == "2021"
+    for key in tpl.table_keys("applications", "2021") + tpl.table_keys("review", "both"):
+        assert out.cells[key].value is None and out.cells[key].status == CellStatus.MISSING, key
+    assert out.review.needed
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "agency"),
+    [
+        ("義烏市人民政府\n2021年政府信息公開\n工作年度報告\n一、總體情況\n", 2021, "义乌市人民政府"),
+        ("根据条例规定,现公布泰州市人民政府2017年政府信息公开工作年度报告。报告数据统计期限自2017年1月1日起。", 2017, "泰州市人民政府"),
+        ("一、总体情况\n本报告统计期限为2024年1月1日至12月31日。全年公开信息30条。", 2024, None),
+        ("一、总体情况\n2022年以来,丰收乡在县委县政府的正确领导下,扎实推进政务公开。", 2022, "丰收乡"),
+        ("一、总体情况\n2019年,市审计局主动公开政府信息。黄石市领导干部会议;黄石市政府采购网。", 2019, "黄石市审计局"),
+        ("市政府办公室2021年度政府信息公开工作报告\n一、总体情况\n荆门市政务新媒体;荆门市营商环境。", 2021, "荆门市人民政府办公室"),
+        ("一、总体情况\n今年以来,我局按照《关于编制发布2020年政府信息公开年度报告有关事项的通知》要求,截至2020年12月公开信息58条。",
+         2020, None),
+        ("一、政府信息公开总体工作情况\n中所列数据的统计期限说明…现将信访局工作报告如下。", None, None),
+    ],
+)
+def test_meta_is_read_from_what_the_text_says_or_left_null(text: str, year: int | None, agency: str | None):
+    meta = _extract(text).meta
+    assert (meta.year, meta.agency) == (year, agency)
+
+
+def test_a_narrative_only_report_of_2017_is_pre2019_and_of_2021_is_unknown():
+    assert _extract("某市人民政府2017年政府信息公开工作年度报告\n一、概述\n全年公开信息。").template == "pre2019"
+    assert _extract("某市人民政府2021年政府信息公开工作年度报告\n一、总体情况\n全年公开信息。").template == "unknown"
+
+
+def test_a_pre2019_statistics_table_is_not_read_as_the_official_tables():
+    text = (
+        "某县人民政府2018年政府信息公开工作年度报告\n一、概述\n二、主动公开政府信息情况\n附:统计表\n"
+        "指标名称 计量单位 统计数\n行政许可 件 12\n行政处罚 件 3\n"
+    )
+    out = _extract(text)
+    assert out.template == "pre2019" and out.cells == {}
