@@ -60,6 +60,26 @@ class Report:
     # (file, confidence, right) per gold cell the output has, and per document (right = every cell right)
     cell_confidence: list[tuple[str, float, bool]] = field(default_factory=list)
     doc_confidence: list[tuple[str, float, bool]] = field(default_factory=list)
+    # wrong cells by kind ("absent": key not in the output; "silent": wrong while it reads as sure) per group
+    # ("table active", "format txt"); silently wrong as in ../shared/eval/audit.py
+    faults: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    silent: list[str] = field(default_factory=list)
+
+    def fault(self, kind: str, *groups: str) -> None:
+        for group in groups:
+            self.faults[group][kind] += 1
+
+
+SURE = 0.9  # a wrong cell at this confidence or above, read or blank, that no failing check names, is silent
+
+
+def _fault(got: Any, failing: set[str], key: str) -> str:
+    """How a wrong cell shows: 'absent' (not in the output), 'silent' (looks right), or 'flagged'."""
+    if not isinstance(got, dict):
+        return "absent"
+    conf = got.get("confidence")
+    flagged = got.get("status") not in ("read", "blank") or key in failing or (conf is not None and conf < SURE)
+    return "flagged" if flagged else "silent"
 
 
 def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
@@ -97,6 +117,9 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
         got_cells = doc.get("cells") or {}
         template = gold.get("template") or "unknown"
         fmt = (doc.get("source") or {}).get("format") or Path(gold.get("file") or "").suffix.lstrip(".")
+        failing = {
+            c for ch in doc.get("checks") or [] if ch.get("status") in ("fail", "not_assessable") for c in ch["cells"]
+        }
         for cell_key, want in (gold.get("cells") or {}).items():
             got = got_cells.get(cell_key)
             ok = isinstance(got, dict) and same_value(got.get("value"), want)
@@ -111,6 +134,10 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
             ):
                 tally.add(ok)
             if not ok:
+                kind = _fault(got, failing, cell_key)
+                report.fault(kind, f"table {cell_key.split('.', 1)[0]}", f"format {fmt}", "all")
+                if kind == "silent":
+                    report.silent.append(f"{key}: {cell_key}: want {want} got {got.get('value')}")
                 report.wrong[key].append(
                     f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}"
                 )
@@ -139,6 +166,12 @@ def format_report(report: Report, per_file_errors: int = 5) -> str:
         lines += [f"      {w}" for w in report.wrong.get(k, [])[:per_file_errors]]
     if report.missing_outputs:
         lines.append(f"no output for {len(report.missing_outputs)} gold files: {', '.join(report.missing_outputs)}")
+    lines.append("wrong cells: absent (not in the output) / silently wrong (read or blank, conf ≥ 0.9, no failing")
+    lines.append("check) / flagged, by table and input format:")
+    for group in sorted(report.faults, key=lambda g: (g == "all", g)):
+        f = report.faults[group]
+        lines.append(f"  {group:<18} absent {f['absent']}  silent {f['silent']}  flagged {f['flagged']}")
+    lines += [f"  silently wrong: {s}" for s in report.silent[:20]]
     lines.append(f"tables whose rules all pass: {report.tables_all_rules_pass}")
     lines.append(f"meta accuracy: {report.meta}")
     lines.append(f"cell_accuracy={report.cells.rate:.4f} ({report.cells.right}/{report.cells.total})")

@@ -120,3 +120,29 @@ def test_a_pre2019_statistics_table_is_not_read_as_the_official_tables():
     )
     out = _extract(text)
     assert out.template == "pre2019" and out.cells == {}
+
+
+def test_evaluate_counts_absent_and_silently_wrong_cells_per_table_and_format(tmp_path):
+    import json
+
+    from extractor.evaluate import evaluate, format_report
+
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    cells = {"active.rules.made": 1, "active.rules.repealed": 2, "review.reconsideration.total": 3}
+    (gold / "r.json").write_text(json.dumps({"file": "r.txt", "template": "2021", "cells": cells}), encoding="utf-8")
+
+    def cell(value, status="read", confidence=0.99):  # type: ignore[no-untyped-def]
+        return {"value": value, "status": status, "confidence": confidence}
+
+    out = {
+        "source": {"path": "r.txt", "format": "txt"},
+        "template": "2021",
+        "cells": {"active.rules.made": cell(9), "review.reconsideration.total": cell(None, "missing", 0.0)},
+        "checks": [],
+    }
+    report = evaluate({"r": out}, gold)
+    assert dict(report.faults["table active"]) == {"silent": 1, "absent": 1}
+    assert dict(report.faults["format txt"]) == {"silent": 1, "absent": 1, "flagged": 1}
+    text = format_report(report)
+    assert "absent 1  silent 1  flagged 0" in text and "silently wrong: r: active.rules.made" in text
