@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,23 @@ def real_files() -> list[Path]:
     if not DATA.is_dir():
         return []
     return sorted(p for p in DATA.rglob("*") if p.is_file() and "gold" not in p.parts and p.suffix != ".tsv")
+
+
+def write_reports(folder: Path, n: int) -> list[Path]:
+    """``n`` generated reports as UTF-8 text files ``report_000.txt`` … in ``folder``."""
+    from extractor.training.synth import generate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seed in range(n):
+        path = folder / f"report_{seed:03d}.txt"
+        path.write_text(generate(seed).text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def read_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture(scope="session")

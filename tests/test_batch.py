@@ -3,12 +3,12 @@ redoing a document, a document past its timeout gets a timeout record, and expor
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import read_records, write_reports
 
 from extractor.batch import journal_path, run_batch
 from extractor.extractor import ExtractorSpec
@@ -17,30 +17,16 @@ from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
-def _reports(folder: Path, n: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seed in range(n):
-        path = folder / f"report_{seed:03d}.txt"
-        path.write_text(generate(seed).text, encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 def test_parallel_workers_give_the_same_records_as_one_process(tmp_path: Path):
-    paths = _reports(tmp_path / "in", 6)
+    paths = write_reports(tmp_path / "in", 6)
     spec = ExtractorSpec("rules")
     run_batch(paths, tmp_path / "a.jsonl", spec, tagger_name="rules-1", workers=0)
     run_batch(paths, tmp_path / "b.jsonl", spec, tagger_name="rules-1", workers=2)
-    assert _records(tmp_path / "a.jsonl") == _records(tmp_path / "b.jsonl")
+    assert read_records(tmp_path / "a.jsonl") == read_records(tmp_path / "b.jsonl")
 
 
 def test_an_interrupted_run_resumes_without_losing_or_redoing_a_document(tmp_path: Path):
-    paths = _reports(tmp_path / "in", 8)
+    paths = write_reports(tmp_path / "in", 8)
     (tmp_path / "in" / "broken.txt").write_bytes(b"")
     paths.append(tmp_path / "in" / "broken.txt")
     out = tmp_path / "out.jsonl"
@@ -52,11 +38,11 @@ def test_an_interrupted_run_resumes_without_losing_or_redoing_a_document(tmp_pat
     with pytest.raises(KeyboardInterrupt):
         run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0, progress=stop_after_five)
     assert not out.exists()
-    assert len(_records(journal_path(out))) == 5
+    assert len(read_records(journal_path(out))) == 5
 
     summary = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     assert summary.skipped == 5 and sum(summary.by_status.values()) == 4
-    records = _records(out)
+    records = read_records(out)
     assert [r["source"]["path"] for r in records] == [str(p) for p in paths]
     assert records[-1]["error"]["kind"] == "input_error"
     assert not journal_path(out).exists()
@@ -81,12 +67,12 @@ class _SlowSpec(ExtractorSpec):
 
 
 def test_a_document_past_its_timeout_gets_a_timeout_record_and_the_rest_finish(tmp_path: Path):
-    paths = _reports(tmp_path / "in", 3)
+    paths = write_reports(tmp_path / "in", 3)
     slow = tmp_path / "in" / "slow.txt"
     slow.write_text("SLOW\n" + generate(99).text, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     summary = run_batch([slow, *paths], out, _SlowSpec("rules"), tagger_name="rules-1", workers=2, timeout=12)
-    records = _records(out)
+    records = read_records(out)
     assert records[0]["error"]["kind"] == "timeout" and records[0]["doc_id"]
     assert all(r["error"] is None for r in records[1:])
     assert summary.by_status["error:timeout"] == 1
@@ -95,7 +81,7 @@ def test_a_document_past_its_timeout_gets_a_timeout_record_and_the_rest_finish(t
 def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
     from openpyxl import load_workbook
 
-    paths = _reports(tmp_path / "in", 2)
+    paths = write_reports(tmp_path / "in", 2)
     out = tmp_path / "out.xlsx"
     run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     book = load_workbook(out)
@@ -108,26 +94,26 @@ def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
 
 def test_the_ray_engine_gives_the_same_records_as_the_local_pool(tmp_path: Path):
     ray = pytest.importorskip("ray")
-    paths = _reports(tmp_path / "in", 4)
+    paths = write_reports(tmp_path / "in", 4)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         run_batch(paths, tmp_path / "ray.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=2, engine="ray")
     finally:
         ray.shutdown()
     run_batch(paths, tmp_path / "local.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=2)
-    assert _records(tmp_path / "ray.jsonl") == _records(tmp_path / "local.jsonl")
+    assert read_records(tmp_path / "ray.jsonl") == read_records(tmp_path / "local.jsonl")
 
 
 def test_workers_apply_the_calibration_file_to_every_record(tmp_path: Path):
     from extractor.calibration import Calibration
 
-    paths = _reports(tmp_path / "in", 3)
+    paths = write_reports(tmp_path / "in", 3)
     calibration = tmp_path / "calibration.json"
     Calibration(x=(0.0, 1.0), y=(0.25, 0.25), cells=2).save(calibration)
     run_batch(paths, tmp_path / "raw.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     spec = ExtractorSpec("rules", None, calibration)
     run_batch(paths, tmp_path / "cal.jsonl", spec, tagger_name="rules-1", workers=2)
-    raw, cal = _records(tmp_path / "raw.jsonl"), _records(tmp_path / "cal.jsonl")
+    raw, cal = read_records(tmp_path / "raw.jsonl"), read_records(tmp_path / "cal.jsonl")
     for before, after in zip(raw, cal, strict=True):
         assert {k: c["value"] for k, c in before["cells"].items()} == {k: c["value"] for k, c in after["cells"].items()}
         assert {c["confidence"] for c in after["cells"].values()} == {0.25}

@@ -5,7 +5,6 @@ a one-line message, never a hang, a traceback or lost results."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import time
 import zipfile
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import read_records, write_reports
 from typer.testing import CliRunner
 
 from extractor.batch import journal_path, run_batch
@@ -26,30 +26,16 @@ from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
-def _reports(folder: Path, n: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seed in range(n):
-        path = folder / f"report_{seed:03d}.txt"
-        path.write_text(generate(seed).text, encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 @pytest.mark.model
 def test_timeouts_with_the_model_tagger_end_the_run_instead_of_hanging(tmp_path: Path):
     # Every document times out, so pebble replaces a worker again and again from its manager thread: with
     # workers forked from this process that deadlocked on an import lock; forked from a clean server it cannot.
-    paths = _reports(tmp_path / "in", 3)
+    paths = write_reports(tmp_path / "in", 3)
     out = tmp_path / "out.jsonl"
     started = time.monotonic()
     summary = run_batch(paths, out, ExtractorSpec("model"), tagger_name="m", workers=1, timeout=0.05)
     assert time.monotonic() - started < 240
-    assert [r["error"]["kind"] for r in _records(out)] == ["timeout"] * 3
+    assert [r["error"]["kind"] for r in read_records(out)] == ["timeout"] * 3
     assert summary.errors == 3
 
 
@@ -114,13 +100,13 @@ class _HungrySpec(ExtractorSpec):
 def test_a_document_past_the_memory_limit_gets_an_error_record_and_the_rest_finish(tmp_path: Path):
     from extractor.config import Limits
 
-    paths = _reports(tmp_path / "in", 2)
+    paths = write_reports(tmp_path / "in", 2)
     hungry = tmp_path / "in" / "hungry.txt"
     hungry.write_text("HUNGRY\n" + generate(7).text, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     spec = _HungrySpec("rules", limits=Limits(memory_mb=1024))
     summary = run_batch([hungry, *paths], out, spec, tagger_name="rules-1", workers=1, timeout=60)
-    records = _records(out)
+    records = read_records(out)
     assert records[0]["error"]["kind"] in ("memory_limit", "internal_error")
     assert all(r["error"] is None for r in records[1:])
     assert summary.errors == 1
@@ -128,34 +114,34 @@ def test_a_document_past_the_memory_limit_gets_an_error_record_and_the_rest_fini
 
 def test_file_names_that_are_not_utf8_survive_a_batch_and_its_resume(tmp_path: Path):
     folder = tmp_path / "in"
-    _reports(folder, 1)
+    write_reports(folder, 1)
     odd = os.fsdecode(os.fsencode(str(folder)) + b"/\xffreport.txt")
     Path(odd).write_text(generate(3).text, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules", "-q"])
     assert result.exit_code == 0, result.output
-    paths = [r["source"]["path"] for r in _records(out)]
+    paths = [r["source"]["path"] for r in read_records(out)]
     assert any(p.endswith("\\xffreport.txt") for p in paths)
     again = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules"])
     assert again.exit_code == 0 and "(2 already done)" in again.output
 
 
-def test_dangling_and_looping_links_become_error_records(tmp_path: Path):
+def test_dangling_and_looping_links_become_errorread_records(tmp_path: Path):
     folder = tmp_path / "in"
-    _reports(folder, 1)
+    write_reports(folder, 1)
     (folder / "dangling.txt").symlink_to(folder / "gone.txt")
     (folder / "loop.txt").symlink_to(folder / "loop.txt")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out), "--tagger", "rules", "-q"])
     assert result.exit_code == 1
-    by_name = {Path(r["source"]["path"]).name: r for r in _records(out)}
+    by_name = {Path(r["source"]["path"]).name: r for r in read_records(out)}
     assert set(by_name) == {"dangling.txt", "loop.txt", "report_000.txt"}
     assert "dangling or looping link" in by_name["dangling.txt"]["error"]["message"]
     assert by_name["loop.txt"]["error"]["kind"] == "input_error"
 
 
 def test_an_unwritable_output_is_one_line_before_any_work(tmp_path: Path):
-    _reports(tmp_path / "in", 1)
+    write_reports(tmp_path / "in", 1)
     result = CliRunner().invoke(
         app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "no" / "such" / "out.jsonl"), "--tagger", "rules"]
     )
@@ -164,7 +150,7 @@ def test_an_unwritable_output_is_one_line_before_any_work(tmp_path: Path):
 
 
 def test_a_torn_last_journal_line_is_dropped_and_the_run_completes(tmp_path: Path):
-    paths = _reports(tmp_path / "in", 3)
+    paths = write_reports(tmp_path / "in", 3)
     out = tmp_path / "out.jsonl"
     run_batch(paths[:2], out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     journal = journal_path(out)
@@ -172,12 +158,12 @@ def test_a_torn_last_journal_line_is_dropped_and_the_run_completes(tmp_path: Pat
     out.unlink()
     summary = run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
     assert summary.skipped == 2
-    records = _records(out)
+    records = read_records(out)
     assert [Path(r["source"]["path"]).name for r in records] == [p.name for p in paths]
 
 
 def test_exports_get_the_usual_mode_csv_a_bom_and_no_journal_is_left(tmp_path: Path):
-    paths = _reports(tmp_path / "in", 2)
+    paths = write_reports(tmp_path / "in", 2)
     old = os.umask(0o022)
     try:
         for name in ("out.csv", "out.jsonl", "out.xlsx"):
@@ -191,7 +177,7 @@ def test_exports_get_the_usual_mode_csv_a_bom_and_no_journal_is_left(tmp_path: P
 
 
 def test_an_unknown_output_suffix_is_refused_before_any_work(tmp_path: Path):
-    _reports(tmp_path / "in", 1)
+    write_reports(tmp_path / "in", 1)
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and "unknown output format" in result.output
     assert not (tmp_path / "out.txt").exists()
