@@ -210,18 +210,33 @@ def serve(
     timeout: Annotated[
         float, typer.Option(help="seconds allowed per document (OCR takes about 8 s a page)")
     ] = LIMITS.service_timeout,
-    concurrency: Annotated[int, typer.Option(help="documents extracted at once")] = 4,
+    concurrency: Annotated[int, typer.Option(help="worker processes: documents extracted at once")] = 4,
+    header_timeout: Annotated[float, typer.Option(help="seconds a client may take to send its request head")] = 10.0,
+    read_timeout: Annotated[float, typer.Option(help="seconds a stalled upload may wait for its next bytes")] = 30.0,
 ) -> None:
-    """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI)."""
-    import uvicorn
+    """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI).
 
+    Documents run in worker processes: one past --timeout is answered 504 and its worker killed."""
+    try:
+        import uvicorn
+
+        from extractor.service import create_app, header_timeout_protocol
+    except ImportError as exc:
+        typer.echo(f"xxgk serve needs the 'serve' extra: pip install 'xxgk[serve]' ({exc.name} is missing)", err=True)
+        raise typer.Exit(2) from exc
+    from extractor.errors import ModelLoadError
     from extractor.extractor import ExtractorSpec
-    from extractor.service import create_app
 
-    app_ = create_app(
-        _extractor(ExtractorSpec(tagger, model)), max_bytes=max_bytes, timeout=timeout, concurrency=concurrency
+    spec = ExtractorSpec(tagger, model)
+    try:
+        spec.tagger_name()  # a bad model directory fails here, not in every worker
+    except (ValueError, ModelLoadError) as exc:
+        typer.echo(f"cannot load the model: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    app_ = create_app(spec, max_bytes=max_bytes, timeout=timeout, concurrency=concurrency, read_timeout=read_timeout)
+    uvicorn.run(
+        app_, host=host, port=port, log_level="info", http=header_timeout_protocol(header_timeout), timeout_keep_alive=5
     )
-    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 @app.command("evaluate-synthetic")

@@ -39,6 +39,20 @@ class ExtractorSpec:
 
         return load_tagger(self.tagger, self.model_dir)
 
+    def tagger_name(self) -> str:
+        """The name the loaded tagger will have, read without loading it (no torch): 'rules-1', 'model:…'.
+        Raises ``ModelLoadError`` for a model directory without a usable manifest."""
+        if self.tagger == "rules":
+            from extractor.tagging.rules import RuleTagger
+
+            return RuleTagger.name
+        if self.tagger != "model":
+            raise ValueError(f"unknown tagger {self.tagger!r}; available: model, rules")
+        from extractor.tagging.load import default_model_dir
+        from extractor.tagging.windows import manifest_model_id, model_name
+
+        return model_name(manifest_model_id(self.model_dir or default_model_dir()))
+
     def calibration_file(self) -> Path | None:
         if not self.calibrate:
             return None

@@ -1,13 +1,20 @@
-"""The HTTP service: POST a report, get the output contract back. A thin shell over ``pipeline.extract``.
+"""The HTTP service: POST a report, get the output contract back. A thin shell over ``Extractor``.
 
-``create_app(tagger)`` builds a FastAPI app around a tagger loaded once by the caller (``xxgk serve``).
-Documents run in worker threads (at most ``concurrency`` at a time); a document past ``timeout`` seconds is
-answered 504 with an error record (its thread finishes in the background), one larger than ``max_bytes`` 413,
-one that cannot be read as a report 422, each with the contract's error record as the body.
+``create_app(spec)`` runs documents in a pool of ``concurrency`` worker processes, each with its own
+``Extractor`` and memory limit (as batch workers have); a document past ``timeout`` seconds is answered 504 and
+its worker is killed and replaced, so the work stops with the answer. ``create_app(extractor)`` runs them in
+threads of this process instead (for embedding and tests: a thread cannot be stopped, so a 504 there does not
+end the work). Either way: an upload larger than ``max_bytes`` is answered 413 as soon as its Content-Length or
+its streamed bytes say so, never spooled whole; a body that stalls past ``read_timeout`` seconds gets 408; one
+that cannot be read as a report 422; each with the contract's error record as the body.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import anyio
@@ -17,26 +24,98 @@ from fastapi.responses import JSONResponse
 from extractor import __version__
 from extractor.config import LIMITS
 from extractor.errors import InputError
-from extractor.extractor import Extractor
+from extractor.extractor import Extractor, ExtractorSpec
 from extractor.pipeline import error_record
 from extractor.schema import SCHEMA_VERSION, ExtractionOutput
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and part headers around the file's bytes
 
 
 def _json(out: ExtractionOutput, status: int) -> JSONResponse:
     return JSONResponse(out.model_dump(mode="json"), status_code=status)
 
 
+class _Workers:
+    """Documents in killable worker processes (pebble, forked from a forkserver as in ``batch``)."""
+
+    def __init__(self, spec: ExtractorSpec, workers: int) -> None:
+        import multiprocessing
+
+        from pebble import ProcessPool
+
+        from extractor.batch import _init_worker
+
+        self.pool = ProcessPool(
+            max_workers=workers,
+            initializer=_init_worker,
+            initargs=(spec,),
+            context=multiprocessing.get_context("forkserver"),
+        )
+
+    async def run(self, name: str, data: bytes, timeout: float) -> ExtractionOutput:
+        """Raises ``TimeoutError`` past ``timeout`` (the worker is killed), ``InputError`` for an unreadable file."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        from pebble import ProcessExpired
+
+        future = self.pool.schedule(_work_bytes, args=(name, data), timeout=timeout)
+        try:
+            text = await asyncio.wrap_future(future)
+        except FutureTimeout as exc:
+            raise TimeoutError from exc
+        except ProcessExpired as exc:
+            return error_record(name, data, "internal_error", f"worker died: {exc}")
+        out = ExtractionOutput.model_validate_json(text)
+        if out.error is not None and out.error.kind == "input_error":
+            raise InputError(out.error.message)
+        return out
+
+    def close(self) -> None:
+        self.pool.stop()
+        self.pool.join(timeout=10)
+
+
+def _work_bytes(name: str, data: bytes) -> str:
+    from extractor import batch
+
+    assert batch._WORKER is not None, "worker not initialised"
+    return batch._WORKER.extract_bytes(name, data).to_json()
+
+
 def create_app(
-    extractor: Extractor,
+    source: Extractor | ExtractorSpec,
     *,
     max_bytes: int = LIMITS.max_bytes,
     timeout: float = LIMITS.service_timeout,
     concurrency: int = 4,
+    read_timeout: float = 30.0,
 ) -> FastAPI:
+    """``source``: an ``ExtractorSpec`` (documents in ``concurrency`` worker processes) or a loaded
+    ``Extractor`` (documents in threads of this process)."""
+    workers: _Workers | None = None
+    name = source.name if isinstance(source, Extractor) else source.tagger_name()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        nonlocal workers
+        if isinstance(source, ExtractorSpec):
+            workers = _Workers(source, concurrency)
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.close()
+
     app = FastAPI(
         title="xxgk",
         version=__version__,
         description="Extract the tables of 政府信息公开工作年度报告 as the xxgk output contract.",
+        lifespan=lifespan,
     )
     limiter = anyio.CapacityLimiter(concurrency)
 
@@ -46,27 +125,114 @@ def create_app(
 
     @app.get("/version")
     def version() -> dict[str, Any]:
-        return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": extractor.name}
+        return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": name}
 
-    @app.post("/extract", response_model=ExtractionOutput, responses={413: {}, 422: {}, 504: {}})
+    async def run(upload: str, data: bytes) -> ExtractionOutput:
+        if workers is not None:
+            return await workers.run(upload, data, timeout)
+        assert isinstance(source, Extractor)
+        with anyio.fail_after(timeout):
+            return await anyio.to_thread.run_sync(
+                lambda: source.extract(source.read(upload, data)), limiter=limiter, abandon_on_cancel=True
+            )
+
+    @app.post("/extract", response_model=ExtractionOutput, responses={408: {}, 413: {}, 422: {}, 504: {}})
     async def extract_file(
         file: Annotated[UploadFile, File(description="a report: txt, html, docx, pdf or an image")],
     ) -> JSONResponse:
-        name = file.filename or "upload"
+        upload = file.filename or "upload"
         data = await file.read(max_bytes + 1)
         if len(data) > max_bytes:
-            return _json(error_record(name, None, "input_error", f"larger than the limit of {max_bytes} bytes"), 413)
-
-        def read_and_extract() -> ExtractionOutput:  # in a worker thread: OCR and the model take seconds
-            return extractor.extract(extractor.read(name, data))
-
+            return _json(error_record(upload, None, "input_error", f"larger than the limit of {max_bytes} bytes"), 413)
         try:
-            with anyio.fail_after(timeout):
-                out = await anyio.to_thread.run_sync(read_and_extract, limiter=limiter, abandon_on_cancel=True)
+            out = await run(upload, data)
         except InputError as exc:
-            return _json(error_record(name, data, "input_error", str(exc)), 422)
+            return _json(error_record(upload, data, "input_error", str(exc)), 422)
         except TimeoutError:
-            return _json(error_record(name, data, "timeout", f"no result within {timeout} s"), 504)
+            return _json(error_record(upload, data, "timeout", f"no result within {timeout} s"), 504)
         return _json(out, 200)
 
+    app.add_middleware(BodyLimit, max_bytes=max_bytes + MULTIPART_OVERHEAD, read_timeout=read_timeout)
     return app
+
+
+class BodyLimit:
+    """ASGI middleware: 413 on a Content-Length over ``max_bytes`` before reading anything, 413 as soon as the
+    streamed body passes it, 408 when the next piece of the body takes longer than ``read_timeout`` seconds."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _refuse(send, 413, "input_error", f"Content-Length {int(length)} is over the limit")
+            return
+        seen = 0
+        started = refused = False
+
+        async def limited() -> Message:
+            nonlocal seen, refused
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except TimeoutError:
+                return await refuse(408, "timeout", f"no body data for {self.read_timeout} s")
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    return await refuse(413, "input_error", f"body over the limit of {self.max_bytes} bytes")
+            return message
+
+        async def refuse(status: int, kind: str, message: str) -> Message:
+            """Answer now, and tell the app the client left (whatever it answers then is dropped)."""
+            nonlocal refused
+            if not started and not refused:
+                refused = True
+                await _refuse(send, status, kind, message)
+            return {"type": "http.disconnect"}
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, limited, tracked)
+
+
+async def _refuse(send: Send, status: int, kind: str, message: str) -> None:
+    body = json.dumps(error_record("upload", None, kind, message).model_dump(mode="json")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def header_timeout_protocol(seconds: float) -> type:
+    """uvicorn's h11 protocol with a deadline for request headers: a connection that has not sent a whole
+    request head ``seconds`` after it opened (or after its last response) is closed (slow-header clients)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):  # type: ignore[misc]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_deadline = self.loop.call_later(seconds, self._headers_late)
+
+        def _headers_late(self) -> None:
+            idle = self.conn.their_state is h11.IDLE and (self.cycle is None or self.cycle.response_complete)
+            if idle and not self.transport.is_closing():
+                self.transport.close()
+            elif not self.transport.is_closing():
+                self._header_deadline = self.loop.call_later(seconds, self._headers_late)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._header_deadline.cancel()
+            super().connection_lost(exc)
+
+    return HeaderTimeoutProtocol

@@ -86,3 +86,115 @@ def test_eight_concurrent_clients_all_get_their_own_answer(server, shared_data: 
     for path, reply in replies:
         assert reply.status_code == 200, reply.text
         assert reply.json()["source"]["path"] == path.name
+
+
+# ---- documents in worker processes: a 504 stops the work; limits hold before and while reading ----------
+import socket as _socket  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from extractor.extractor import ExtractorSpec  # noqa: E402
+from extractor.service import header_timeout_protocol  # noqa: E402
+from extractor.tagging.rules import RuleTagger  # noqa: E402
+
+
+class _SlowTagger(RuleTagger):
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def tag(self, doc):  # type: ignore[no-untyped-def]
+        if "SLOW" in doc.text:
+            time.sleep(4)
+            Path(self.marker).write_text("finished")  # only reached when nothing stopped the work
+        return super().tag(doc)
+
+
+@dataclass(frozen=True)
+class _SlowSpec(ExtractorSpec):
+    marker: str = ""
+
+    def load_tagger(self) -> RuleTagger:
+        return _SlowTagger(self.marker)
+
+
+@pytest.fixture(scope="module")
+def workers_server(tmp_path_factory):
+    marker = tmp_path_factory.mktemp("svc") / "finished"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(
+        _SlowSpec("rules", marker=str(marker)), max_bytes=SMALL_LIMIT, timeout=1.5, concurrency=2, read_timeout=1.0
+    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=header_timeout_protocol(1.0))
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", port, marker
+    srv.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_a_document_past_the_timeout_gets_504_and_its_work_is_stopped(workers_server, shared_data: Path):
+    base, _, marker = workers_server
+    started = time.monotonic()
+    reply = _post(base, "slow.txt", "SLOW\n一、总体情况\n".encode())
+    assert reply.status_code == 504 and reply.json()["error"]["kind"] == "timeout"
+    assert time.monotonic() - started < 4
+    good = shared_data / "dev" / "hangzhou_style_2025.html"
+    assert _post(base, good.name, good.read_bytes()).status_code == 200  # a fresh worker took over
+    time.sleep(4.5)
+    assert not marker.exists(), "the timed-out document went on computing"
+
+
+def _raw(port: int, head: bytes, body: bytes = b"", wait: float = 5.0) -> bytes:
+    with _socket.create_connection(("127.0.0.1", port), timeout=wait) as conn:
+        conn.sendall(head + body)
+        chunks = []
+        try:
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+        return b"".join(chunks)
+
+
+def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(workers_server):
+    _, port, _ = workers_server
+    head = (
+        b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Content-Length: 600000000\r\n\r\n"
+    )
+    answer = _raw(port, head, b"--b\r\n")
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_a_streamed_upload_is_refused_as_soon_as_it_passes_the_limit(workers_server):
+    base, _, _ = workers_server
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+        for _ in range(100):  # 100 × 64 KB: far past the limit, never all sent
+            yield b"0" * 65536
+
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    try:
+        reply = httpx.post(f"{base}/extract", content=chunks(), headers=headers, timeout=30)
+    except httpx.HTTPError:  # the server may close before the client finishes sending
+        return
+    assert reply.status_code == 413
+
+
+def test_a_stalled_body_gets_408_and_slow_headers_are_cut_off(workers_server):
+    _, port, _ = workers_server
+    head = (
+        b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Content-Length: 5000\r\n\r\n"
+    )
+    assert _raw(port, head, b"--b\r\n").startswith(b"HTTP/1.1 408")
+    started = time.monotonic()
+    assert _raw(port, b"POST /extract HTTP/1.1\r\nHost: x\r\n") == b""  # never finishes its head: closed
+    assert time.monotonic() - started < 4

@@ -19,7 +19,7 @@ from transformers import BertForTokenClassification
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import MANIFEST, predict_spans, predict_windows, read_manifest
+from extractor.tagging.windows import MANIFEST, model_name, predict_spans, predict_windows, read_manifest
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -34,7 +34,7 @@ class TransformersTagger:
 
     @property
     def name(self) -> str:
-        return f"model:{self.model_id}"
+        return model_name(self.model_id)
 
     @classmethod
     def load(cls, path: Path) -> TransformersTagger:

@@ -27,6 +27,15 @@ Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
 MANIFEST = "manifest.json"
 
 
+def model_name(model_id: str) -> str:
+    """The tagger name records carry for a model (``model:xxgk-char-bert-3``)."""
+    return f"model:{model_id}"
+
+
+def manifest_model_id(path: Path) -> str:
+    return str(read_manifest(path).get("model_id", path.name))
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     """A model directory's manifest, refused unless it was saved with this code's label set."""
     manifest_path = path / MANIFEST
