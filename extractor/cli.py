@@ -14,7 +14,13 @@ import typer
 from extractor import __version__
 from extractor.config import LIMITS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract the tables of 政府信息公开工作年度报告.")
+HELP = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings=HELP,
+    help="Extract the tables of 政府信息公开工作年度报告.",
+)
 
 
 def _version(value: bool) -> None:
@@ -25,8 +31,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="log debug messages to stderr")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -35,8 +43,11 @@ def main(
 
 @app.command()
 def extract(
-    paths: Annotated[list[str], typer.Argument(help="files, folders or globs")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="results file: .jsonl, .csv or .xlsx")],
+    paths: Annotated[list[str], typer.Argument(help="files, folders or globs; '-' reads one document from stdin")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="results file: .jsonl, .json, .csv or .xlsx; '-' writes JSONL to stdout"),
+    ],
     tagger: Annotated[str, typer.Option(help="'model' (the shipped default) or 'rules' (the baseline)")] = "model",
     model: Annotated[Path | None, typer.Option(help="model directory (default: models/default or $XXGK_MODEL)")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (0: in this process, no timeout)")] = -1,
@@ -49,12 +60,13 @@ def extract(
         typer.Option(help="confidence calibration file (default: the model's calibration.json, if it has one)"),
     ] = None,
     raw_confidence: Annotated[bool, typer.Option(help="leave confidences uncalibrated (for `xxgk calibrate`)")] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar (progress goes to stderr)")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
 
     Re-running with the same output skips documents already done with the same tagger (by content hash), so
-    an interrupted run picks up where it stopped.
+    an interrupted run picks up where it stopped. Exit status: 0 every document read, 1 some documents ended
+    in an error record (all records are still written), 2 nothing was done (bad arguments or output).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -63,11 +75,17 @@ def extract(
     from extractor.io.readers import expand_paths
     from extractor.io.writers import OUTPUT_SUFFIXES
 
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+    streams = paths == ["-"] or str(output) == "-"
+    if not streams and output.suffix.lower() not in OUTPUT_SUFFIXES:
         typer.echo(f"xxgk extract: unknown output format {output.name!r}: use {', '.join(OUTPUT_SUFFIXES)}", err=True)
         raise typer.Exit(2)
+    if engine == "ray":
+        _need("ray", "ray", "--engine ray")
     spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence)
     loaded = _extractor(spec)  # load once here: a bad model fails before any worker starts
+    if streams:
+        _extract_streams(paths, str(output), loaded)
+        return
     files = list(expand_paths(paths))
     if not files:
         typer.echo(f"no input files found in {' '.join(paths)}", err=True)
@@ -81,7 +99,9 @@ def extract(
         TimeRemainingColumn(),
     )
     started = time.perf_counter()
-    with Progress(*columns, disable=quiet) as bar:
+    from rich.console import Console
+
+    with Progress(*columns, disable=quiet, console=Console(stderr=True)) as bar:
         task = bar.add_task("extracting", total=len(files), rate="")
         first: list[int] = []
 
@@ -114,6 +134,37 @@ def extract(
 
 
 EXIT_DOCUMENT_ERRORS = 1  # some documents ended in an error record (the output holds every record)
+
+
+def _extract_streams(paths: list[str], output: str, loaded) -> None:  # type: ignore[no-untyped-def]
+    """``-`` in or out: in this process, no journal; stdin is one document, stdout gets JSONL."""
+    from extractor.io.readers import expand_paths
+    from extractor.io.writers import jsonl_text, write_outputs
+
+    if paths == ["-"]:
+        results = [loaded.extract_bytes("-", sys.stdin.buffer.read())]
+    else:
+        results = [loaded.extract_path(p) for p in expand_paths(paths)]
+    if output == "-":
+        sys.stdout.write(jsonl_text(results))
+        sys.stdout.flush()
+    else:
+        try:
+            write_outputs(Path(output), results)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"xxgk extract: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    if any(r.error is not None for r in results):
+        raise typer.Exit(EXIT_DOCUMENT_ERRORS)
+
+
+def _need(module: str, extra: str, what: str) -> None:
+    """One line and exit status 2 when an optional dependency is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        typer.echo(f"{what} needs the '{extra}' extra: pip install 'xxgk[{extra}]'", err=True)
+        raise typer.Exit(2)
 
 
 def _extractor(spec):  # type: ignore[no-untyped-def]
@@ -156,7 +207,23 @@ def evaluate(
     from extractor.evaluate import calibration_report, format_report, load_outputs
     from extractor.evaluate import evaluate as run
 
-    report = run(load_outputs(outputs), gold_dir)
+    if not outputs.is_file() or outputs.suffix.lower() not in (".jsonl", ".json"):
+        why = "no such file" if not outputs.is_file() else "not a .jsonl results file (write one with -o out.jsonl)"
+        typer.echo(f"xxgk evaluate: {outputs}: {why}", err=True)
+        raise typer.Exit(2)
+    if not gold_dir.is_dir():
+        typer.echo(f"xxgk evaluate: {gold_dir}: no such folder of gold files", err=True)
+        raise typer.Exit(2)
+    try:
+        report = run(load_outputs(outputs), gold_dir)
+    except (ValueError, UnicodeDecodeError) as exc:
+        typer.echo(f"xxgk evaluate: {outputs}: not JSONL results ({exc})", err=True)
+        raise typer.Exit(2) from exc
+    if report.missing_outputs:
+        typer.echo(
+            f"warning: {len(report.missing_outputs)} gold files have no output: {', '.join(report.missing_outputs)}",
+            err=True,
+        )
     typer.echo(format_report(report))
     typer.echo(calibration_report(report))
     if spans is not None:
@@ -316,7 +383,9 @@ def train(
     typer.echo(f"{len(examples)} examples → {output}", err=True)
 
 
-annotate_app = typer.Typer(no_args_is_help=True, help="The Label Studio loop: push documents, pull corrections.")
+annotate_app = typer.Typer(
+    no_args_is_help=True, context_settings=HELP, help="The Label Studio loop: push documents, pull corrections."
+)
 app.add_typer(annotate_app, name="annotate")
 _URL = typer.Option(envvar="LABEL_STUDIO_URL", help="Label Studio address")
 _TOKEN = typer.Option(envvar="LABEL_STUDIO_API_KEY", help="Label Studio API token")
@@ -406,8 +475,8 @@ def annotate_connect(
 
 @app.command("ml-backend")
 def ml_backend(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 9090,
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 9090,
     model: Annotated[Path | None, typer.Option(help="model directory")] = None,
 ) -> None:
     """Serve the current model as a Label Studio ML backend (/health, /setup, /predict)."""

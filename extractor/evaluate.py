@@ -83,14 +83,25 @@ def _fault(got: Any, failing: set[str], key: str) -> str:
 
 
 def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
-    outputs = {}
+    """Records by file stem, and also by ``doc:<sha256>`` and ``path:<source path>`` for gold files that name
+    their report by content hash or by path. Raises ``ValueError`` for a line that is not JSON."""
+    outputs: dict[str, dict[str, Any]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             doc = json.loads(line)
-            key = _stem((doc.get("source") or {}).get("path") or "")
-            if key not in outputs or outputs[key].get("error"):  # an error record never hides a real result
-                outputs[key] = doc
+            source = (doc.get("source") or {}).get("path") or ""
+            for key in (_stem(source), f"path:{source}", f"doc:{doc.get('doc_id') or ''}"):
+                if key not in outputs or outputs[key].get("error"):  # an error record never hides a real result
+                    outputs[key] = doc
     return outputs
+
+
+def _output_for(outputs: dict[str, dict[str, Any]], gold: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The record a gold file describes: by its ``doc_id``, then its ``file`` path, then the file stem."""
+    for candidate in (f"doc:{gold.get('doc_id')}", f"path:{gold.get('file')}", key):
+        if candidate in outputs:
+            return outputs[candidate]
+    return None
 
 
 def _tables_pass(doc: dict[str, Any]) -> dict[str, bool]:
@@ -110,7 +121,7 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
     for gold_path in sorted(gold_dir.glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         key = _stem(gold.get("file") or gold_path.name)
-        doc = outputs.get(key)
+        doc = _output_for(outputs, gold, key)
         if doc is None:
             report.missing_outputs.append(key)
             doc = {}

@@ -5,6 +5,7 @@ a one-line message, never a hang, a traceback or lost results."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 import zipfile
@@ -181,3 +182,54 @@ def test_an_unknown_output_suffix_is_refused_before_any_work(tmp_path: Path):
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and "unknown output format" in result.output
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_a_document_on_stdin_comes_back_as_jsonl_on_stdout(tmp_path: Path):
+    text = (Path(__file__).parents[1] / "samples" / "000_b1de9be8d5252a5a.txt").read_bytes()
+    result = CliRunner().invoke(app, ["extract", "-", "-o", "-", "--tagger", "rules"], input=text)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[-1])
+    assert record["source"]["path"] == "-" and record["meta"]["agency"] == "旬阳县人民政府办公室"
+
+
+def test_evaluate_names_a_missing_or_wrong_results_file_in_one_line(tmp_path: Path, shared_data: Path):
+    gold = shared_data / "gold"
+    for target, why in ((tmp_path / "nope.jsonl", "no such file"), (tmp_path / "out.xlsx", "not a .jsonl")):
+        if target.suffix == ".xlsx":
+            target.write_bytes(b"PK\x03\x04")
+        result = CliRunner().invoke(app, ["evaluate", str(target), str(gold)])
+        assert result.exit_code == 2 and why in result.output and "Traceback" not in result.output
+
+
+def test_evaluate_matches_gold_by_doc_id_and_warns_about_gold_without_output(tmp_path: Path):
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "a.json").write_text(json.dumps({"doc_id": "abc", "cells": {"active.rules.made": 1}}), encoding="utf-8")
+    (gold / "b.json").write_text(json.dumps({"file": "b.txt", "cells": {"active.rules.made": 2}}), encoding="utf-8")
+    record = {"doc_id": "abc", "source": {"path": "renamed.txt", "format": "txt"}, "template": "unknown",
+              "cells": {"active.rules.made": {"value": 1, "status": "read", "confidence": 1.0}}, "checks": []}
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", str(out), str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 gold files have no output: b" in result.output
+    assert "cell_accuracy=0.5000 (1/2)" in result.output
+
+
+def test_every_command_takes_minus_h_and_every_option_has_help():
+    import typer.main
+
+    root = typer.main.get_command(app)
+    assert CliRunner().invoke(app, ["extract", "-h"]).exit_code == 0
+
+    def commands(group, prefix=""):  # type: ignore[no-untyped-def]
+        for name, cmd in group.commands.items():
+            if hasattr(cmd, "commands"):
+                yield from commands(cmd, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", cmd
+
+    for name, cmd in commands(root):
+        for param in cmd.params:
+            if param.param_type_name == "option":
+                assert getattr(param, "help", None), f"xxgk {name} {param.opts[0]} has no help text"
