@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from extractor import template as tpl
 from extractor.assemble import Assembly, CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
@@ -33,7 +34,9 @@ _PRE2019_PROSE = re.compile(r"依申请公开(?:政府信息)?(?:的)?情况|咨
 FEW_CELLS = 20  # a "table" of fewer cells read than this, in a report printing the pre-2019 table, is prose
 
 
-def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
+def cell_from_draft(doc: NormalizedDoc, key: str, draft: CellDraft) -> Cell:
+    """A drafted cell as the contract's ``Cell``: offsets into the original text, its printed labels."""
+    row_label, column_label = tpl.cell_labels(key)
     if draft.start is None or draft.end is None:
         return Cell(
             value=None,
@@ -42,6 +45,8 @@ def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
             confidence=draft.confidence,
             status=draft.status,
             alternatives=draft.alternatives,
+            row_label=row_label,
+            column_label=column_label,
         )
     span = doc.raw_span(draft.start, draft.end)
     layout = doc.source.layout
@@ -55,6 +60,8 @@ def cell_from_draft(doc: NormalizedDoc, draft: CellDraft) -> Cell:
         status=draft.status,
         alternatives=draft.alternatives,
         box=layout.box(*span) if layout else None,
+        row_label=row_label,
+        column_label=column_label,
     )
 
 
@@ -76,7 +83,7 @@ def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
 def read_tables(tagged: TaggedDoc) -> tuple[Assembly, dict[str, Cell], list[Check]]:
     """Tagged text → the assembled tables, their cells (offsets into the original text) and rule checks."""
     assembly = assemble(tagged)
-    cells = {k: cell_from_draft(tagged.doc, d) for k, d in assembly.cells.items()}
+    cells = {k: cell_from_draft(tagged.doc, k, d) for k, d in assembly.cells.items()}
     return assembly, cells, evaluate(assembly.rules, cells)
 
 

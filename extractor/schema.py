@@ -122,6 +122,8 @@ class Cell(_Frozen):
     status: CellStatus
     alternatives: list[list[Any]] = Field(default_factory=list, description="other readings the source supports")
     box: Box | None = Field(default=None, description="where the cell's characters sit on the page (PDF, images)")
+    row_label: str | None = Field(default=None, description="the row's printed label, e.g. （一）予以公开")
+    column_label: str | None = Field(default=None, description="the column's printed label, e.g. 商业企业")
 
     @field_serializer("value")
     def _value_json(self, value: CellValue) -> int | float | None:

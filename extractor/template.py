@@ -131,6 +131,89 @@ def review_keys() -> list[str]:
     return [f"review.{b}.{o}" for b in REVIEW_BLOCKS for o in REVIEW_OUTCOMES]
 
 
+# ---- printed labels (the official wording, for people: XLSX/CSV headers, the label of every output cell) ----
+ROW_LABELS: dict[str, str] = {
+    "active.rules": "规章",
+    "active.normative_docs": "行政规范性文件",
+    "active.licensing": "行政许可",
+    "active.other_services": "其他对外管理服务事项",
+    "active.penalty": "行政处罚",
+    "active.enforcement": "行政强制",
+    "active.fees": "行政事业性收费",
+    "active.procurement": "政府集中采购",
+    "applications.new_received": "一、本年新收政府信息公开申请数量",
+    "applications.carried_over": "二、上年结转政府信息公开申请数量",
+    "applications.granted": "（一）予以公开",
+    "applications.partially_granted": "（二）部分公开",
+    "applications.withheld_state_secret": "（三）1.属于国家秘密",
+    "applications.withheld_prohibited_by_law": "（三）2.其他法律行政法规禁止公开",
+    "applications.withheld_security_stability": "（三）3.危及“三安全一稳定”",
+    "applications.withheld_third_party": "（三）4.保护第三方合法权益",
+    "applications.withheld_internal_affairs": "（三）5.属于三类内部事务信息",
+    "applications.withheld_process_info": "（三）6.属于四类过程性信息",
+    "applications.withheld_enforcement_file": "（三）7.属于行政执法案卷",
+    "applications.withheld_query": "（三）8.属于行政查询事项",
+    "applications.unavailable_not_held": "（四）1.本机关不掌握相关政府信息",
+    "applications.unavailable_needs_creation": "（四）2.没有现成信息需要另行制作",
+    "applications.unavailable_unclear": "（四）3.补正后申请内容仍不明确",
+    "applications.rejected_petition": "（五）1.信访举报投诉类申请",
+    "applications.rejected_duplicate": "（五）2.重复申请",
+    "applications.rejected_publication": "（五）3.要求提供公开出版物",
+    "applications.rejected_excessive": "（五）4.无正当理由大量反复申请",
+    "applications.rejected_reconfirm": "（五）5.要求行政机关确认或重新出具已获取信息",
+    "applications.other_no_correction": "（六）1.申请人无正当理由逾期不补正",
+    "applications.other_no_fee": "（六）2.申请人逾期未按收费通知要求缴纳费用",
+    "applications.other_other": "（六）3.其他",
+    "applications.other": "（六）其他处理",
+    "applications.total": "（七）总计",
+    "applications.carried_forward": "四、结转下年度继续办理",
+    "review.reconsideration": "行政复议",
+    "review.litigation_direct": "行政诉讼·未经复议直接起诉",
+    "review.litigation_after_review": "行政诉讼·复议后起诉",
+}
+COLUMN_LABELS: dict[str, str] = {
+    "active.made": "本年制发件数",
+    "active.repealed": "本年废止件数",
+    "active.in_force": "现行有效件数",
+    "active.decisions": "本年处理决定数量",
+    "active.amount_wan": "本年收费金额（万元）",
+    "active.new_made": "本年新制作数量",
+    "active.new_published": "本年新公开数量",
+    "active.total_published": "对外公开总数量",
+    "active.prev_items": "上一年项目数量",
+    "active.change": "本年增/减",
+    "active.items": "采购项目数量",
+    "active.amount_yuan": "采购总金额（元）",
+    "applications.natural_person": "自然人",
+    "applications.business": "商业企业",
+    "applications.research": "科研机构",
+    "applications.social_org": "社会公益组织",
+    "applications.legal_service": "法律服务机构",
+    "applications.other_org": "其他",
+    "applications.total": "总计",
+    "review.upheld": "结果维持",
+    "review.corrected": "结果纠正",
+    "review.other": "其他结果",
+    "review.pending": "尚未审结",
+    "review.total": "总计",
+}
+
+
+def cell_labels(key: str) -> tuple[str, str]:
+    """'applications.granted.business' → ('（一）予以公开', '商业企业'): the printed row and column labels."""
+    table, row, column = key.split(".")
+    return ROW_LABELS[f"{table}.{row}"], COLUMN_LABELS[f"{table}.{column}"]
+
+
+def table_columns(table: str) -> list[str]:
+    """The column keys of ``table`` over both layouts, in printed order."""
+    if table == "review":
+        return list(REVIEW_OUTCOMES)
+    if table == "applications":
+        return list(APPLICANT_COLUMNS)
+    return list(dict.fromkeys(c for r in (*ACTIVE_2021, *ACTIVE_2019) for c in r.columns))
+
+
 def table_keys(table: str, layout: str) -> list[str]:
     """Every cell key of ``table`` ('active', 'applications', 'review') in ``layout``, in printed order."""
     if table == "review":

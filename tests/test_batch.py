@@ -3,6 +3,7 @@ redoing a document, a document past its timeout gets a timeout record, and expor
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from conftest import read_records, write_reports
 
 from extractor.batch import journal_path, run_batch
 from extractor.extractor import ExtractorSpec
+from extractor.schema import ExtractionOutput
 from extractor.tagging.rules import RuleTagger
 from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
@@ -78,18 +80,35 @@ def test_a_document_past_its_timeout_gets_a_timeout_record_and_the_rest_finish(t
     assert summary.by_status["error:timeout"] == 1
 
 
-def test_xlsx_export_has_a_sheet_per_table_with_the_cells(tmp_path: Path):
+def test_xlsx_export_is_laid_out_like_the_printed_tables(tmp_path: Path):
     from openpyxl import load_workbook
 
-    paths = write_reports(tmp_path / "in", 2)
+    paths = write_reports(tmp_path / "in", 3)
     out = tmp_path / "out.xlsx"
     run_batch(paths, out, ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    records = [ExtractionOutput.model_validate(r) for r in read_records_of(paths)]
     book = load_workbook(out)
     assert book.sheetnames == ["documents", "table2_active", "table3_applications", "table4_review"]
-    apps = list(book["table3_applications"].iter_rows(values_only=True))
-    assert apps[0][:4] == ("doc_id", "path", "row", "natural_person")
-    assert {row[2] for row in apps[1:]} >= {"new_received", "total", "carried_forward"}
-    assert len(list(book["documents"].iter_rows())) == 3
+    sheet = book["table3_applications"]
+    apps = list(sheet.iter_rows(values_only=True))
+    assert apps[0][:5] == ("文件", "路径", "行", "自然人", "商业企业")
+    assert apps[1][:4] == ("doc_id", "path", "row", "natural_person")
+    assert sheet.freeze_panes == "D3"
+    labels = {row[2] for row in apps[2:]}
+    assert "一、本年新收政府信息公开申请数量 (new_received)" in labels and "（七）总计 (total)" in labels
+    blanks = [k for r in records for k, c in r.cells.items() if c.status == "blank" and k.startswith("applications")]
+    assert blanks  # these generated reports print blank markers in table 三
+    # a blank cell shows the blank marker on grey, never 0
+    shown = [cell for row in sheet.iter_rows(min_row=3) for cell in row if cell.value == "—"]
+    assert shown and all(cell.fill.start_color.rgb.endswith("EEEEEE") for cell in shown)
+    assert len(list(book["documents"].iter_rows())) >= 4
+
+
+def read_records_of(paths: list[Path]) -> list[dict]:
+    from extractor.extractor import Extractor
+
+    extractor = Extractor(RuleTagger())
+    return [json.loads(extractor.extract_path(p).to_json()) for p in paths]
 
 
 def test_the_ray_engine_gives_the_same_records_as_the_local_pool(tmp_path: Path):

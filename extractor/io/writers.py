@@ -27,6 +27,8 @@ CSV_COLUMNS = (
     "agency",
     "year",
     "cell",
+    "row_label",
+    "column_label",
     "value",
     "status",
     "confidence",
@@ -53,6 +55,8 @@ def csv_text(outputs: Iterable[ExtractionOutput]) -> str:
                     o.meta.agency or "",
                     o.meta.year or "",
                     key,
+                    cell.row_label or "",
+                    cell.column_label or "",
                     value,
                     cell.status.value,
                     cell.confidence,
@@ -67,9 +71,21 @@ def csv_text(outputs: Iterable[ExtractionOutput]) -> str:
 FORMATS = {".jsonl": jsonl_text, ".json": jsonl_text, ".csv": csv_text}
 
 
+BLANK_SHOWN = "—"  # a blank cell in the workbook: the source printed an empty cell
+FILLS = {"blank": "EEEEEE", "missing": "FFF2CC", "flagged": "F4CCCC"}  # grey, yellow, red
+LEGEND = {
+    "blank": "grey, —: the source prints an empty cell",
+    "missing": "yellow, empty: no value was found",
+    "flagged": "red: repaired, inferred or in a failing check",
+}
+SHEETS = {"active": "table2_active", "applications": "table3_applications", "review": "table4_review"}
+
+
 def xlsx_bytes(outputs: Iterable[ExtractionOutput]) -> bytes:
-    """A workbook like the printed tables: a sheet per table (二, 三, 四), one row per document and table row,
-    the table's columns across; a ``documents`` sheet with each report's template, meta, status and reasons."""
+    """A workbook like the printed tables: a sheet per table (二, 三, 四) with the Chinese row and column labels
+    (keys beneath), one row per document and table row, headers frozen; blank cells show ``—`` on grey, missing
+    cells are empty on yellow, and cells that are repaired, inferred or named by a failing check are red. A
+    ``documents`` sheet holds each report's template, meta, status and reasons, and a legend."""
     from openpyxl import Workbook
 
     from extractor import template as tpl
@@ -78,14 +94,15 @@ def xlsx_bytes(outputs: Iterable[ExtractionOutput]) -> bytes:
     docs = book.active
     docs.title = "documents"
     docs.append(["doc_id", "path", "template", "agency", "year", "confidence", "review", "error", "reasons"])
-    sheets = {
-        "active": book.create_sheet("table2_active"),
-        "applications": book.create_sheet("table3_applications"),
-        "review": book.create_sheet("table4_review"),
-    }
-    sheets["applications"].append(["doc_id", "path", "row", *tpl.APPLICANT_COLUMNS])
-    sheets["review"].append(["doc_id", "path", "block", *tpl.REVIEW_OUTCOMES])
-    sheets["active"].append(["doc_id", "path", "row", "column 1", "column 2", "column 3", "columns"])
+    docs.freeze_panes = "A2"
+    sheets = {}
+    for table, title in SHEETS.items():
+        sheet = book.create_sheet(title)
+        columns = tpl.table_columns(table)
+        sheet.append(["文件", "路径", "行", *(tpl.COLUMN_LABELS[f"{table}.{c}"] for c in columns)])
+        sheet.append(["doc_id", "path", "row", *columns])
+        sheet.freeze_panes = "D3"
+        sheets[table] = (sheet, columns)
     for o in outputs:
         docs.append(
             [
@@ -100,22 +117,46 @@ def xlsx_bytes(outputs: Iterable[ExtractionOutput]) -> bytes:
                 "; ".join(o.review.reasons),
             ]
         )
-        rows: dict[tuple[str, str], dict[str, object]] = {}
-        for key, cell in o.cells.items():
-            table, row, column = key.split(".")
-            rows.setdefault((table, row), {})[column] = None if cell.value is None else cell.value
-        for (table, row), cols in rows.items():
-            if table == "active":
-                values = list(cols.values())
-                sheets[table].append(
-                    [o.doc_id, o.source.path, row, *values, *[None] * (3 - len(values)), "|".join(cols)]
-                )
-            else:
-                order = tpl.APPLICANT_COLUMNS if table == "applications" else tpl.REVIEW_OUTCOMES
-                sheets[table].append([o.doc_id, o.source.path, row, *(cols.get(c) for c in order)])
+        _table_rows(o, sheets)
+    docs.append([])
+    for name, colour in FILLS.items():
+        docs.append([f"legend: {name}", LEGEND[name]])
+        docs.cell(docs.max_row, 2).fill = _fill(colour)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _fill(colour: str):  # type: ignore[no-untyped-def]
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", start_color=colour, end_color=colour)
+
+
+def _table_rows(o: ExtractionOutput, sheets: dict) -> None:  # type: ignore[type-arg]
+    from extractor import template as tpl
+
+    failing = {k for c in o.checks if c.status.value == "fail" for k in c.cells}
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for key, cell in o.cells.items():
+        table, row, column = key.split(".")
+        rows.setdefault((table, row), {})[column] = cell
+    for (table, row), cells in rows.items():
+        sheet, columns = sheets[table]
+        label = tpl.ROW_LABELS[f"{table}.{row}"]
+        values = []
+        for c in columns:
+            cell = cells.get(c)
+            values.append(None if cell is None else BLANK_SHOWN if cell.status.value == "blank" else cell.value)
+        sheet.append([o.doc_id, o.source.path, f"{label} ({row})", *values])
+        for i, c in enumerate(columns):
+            cell = cells.get(c)
+            if cell is None:
+                continue
+            status = cell.status.value
+            kind = "flagged" if status in ("repaired", "inferred") or f"{table}.{row}.{c}" in failing else status
+            if kind in FILLS:
+                sheet.cell(sheet.max_row, 4 + i).fill = _fill(FILLS[kind])
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
