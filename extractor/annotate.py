@@ -15,6 +15,7 @@ they are our offsets unchanged.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,23 @@ def push(client: Any, project: int, chosen: Sequence[Candidate]) -> int:
     return len(tasks)
 
 
+def read_manifest(path: Path) -> dict[str, str]:
+    """doc_id → local path of every document pushed from this checkout ({} before the first push)."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def record_pushed(path: Path, chosen: Sequence[Candidate]) -> None:
+    """Add the pushed documents to the local manifest that ``pull`` finds them by (written atomically)."""
+    from extractor.io.writers import atomic_write_text
+
+    manifest = read_manifest(path)
+    manifest.update({c.doc.source.doc_id: c.doc.source.path for c in chosen})
+    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
 # ---- pull ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PullReport:
@@ -173,15 +191,19 @@ class PullReport:
 def example_from_task(
     task: dict[str, Any], annotation: dict[str, Any], normalized_text: Callable[[str], str | None] | None = None
 ) -> Example:
-    """One annotated task → a corpus example; raises ``CorpusError`` for anything that does not check out."""
+    """One annotated task → a corpus example; raises ``CorpusError`` for anything that does not check out.
+
+    ``normalized_text(doc_id)`` gives today's normalized text of a pushed document (None when unknown)."""
     data = task.get("data") or {}
     text = data.get("text")
     if not isinstance(text, str):
         raise CorpusError("task has no text")
     if data.get("text_sha256") != text_hash(text):
         raise CorpusError("task text changed since it was pushed")
-    if normalized_text is not None and data.get("source_path"):
-        today = normalized_text(str(data["source_path"]))
+    # The server's task data is anyone's to edit: the document is found again by its doc_id in our own push
+    # manifest, never by a path the server hands back.
+    if normalized_text is not None and data.get("doc_id"):
+        today = normalized_text(str(data["doc_id"]))
         if today is not None and text_hash(today) != data["text_sha256"]:
             raise CorpusError("the normalizer now gives another text for this document: offsets would not fit")
     spans = []

@@ -390,6 +390,8 @@ app.add_typer(annotate_app, name="annotate")
 _URL = typer.Option(envvar="LABEL_STUDIO_URL", help="Label Studio address")
 _TOKEN = typer.Option(envvar="LABEL_STUDIO_API_KEY", help="Label Studio API token")
 _PROJECT = typer.Option(help="project title (created with xxgk's label config if missing)")
+_MANIFEST = typer.Option(help="local record of pushed documents (doc_id → path); pull finds documents only here")
+DEFAULT_MANIFEST = Path("annotations/pushed.json")
 
 
 def _client(url: str, token: str):  # type: ignore[no-untyped-def]
@@ -406,9 +408,10 @@ def annotate_push(
     project: Annotated[str, _PROJECT] = "xxgk",
     limit: Annotated[int, typer.Option(help="documents to push, most in need first")] = 50,
     model: Annotated[Path | None, typer.Option(help="model directory")] = None,
+    manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
 ) -> None:
     """Push the documents that most need a person as pre-annotated tasks (idempotent)."""
-    from extractor.annotate import candidates, ensure_project, push
+    from extractor.annotate import candidates, ensure_project, push, record_pushed
     from extractor.errors import InputError
     from extractor.io.readers import expand_paths, read_source
     from extractor.normalize import normalize
@@ -423,6 +426,7 @@ def annotate_push(
     client = _client(url, token)
     pid = ensure_project(client, project)
     created = push(client, pid, chosen)
+    record_pushed(manifest, chosen)
     typer.echo(f"{created} new tasks in project {project!r} ({len(chosen) - created} already there)", err=True)
 
 
@@ -434,14 +438,20 @@ def annotate_pull(
     url: Annotated[str, _URL] = "http://127.0.0.1:8089",
     token: Annotated[str, _TOKEN] = "",
     project: Annotated[str, _PROJECT] = "xxgk",
+    manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
 ) -> None:
     """Pull submitted annotations, validate every span and merge them into the human corpus (atomically)."""
-    from extractor.annotate import ensure_project, pull
+    from extractor.annotate import ensure_project, pull, read_manifest
     from extractor.errors import InputError
     from extractor.io.readers import read_source
     from extractor.normalize import normalize
 
-    def normalized_text(path: str) -> str | None:
+    pushed = read_manifest(manifest)
+
+    def normalized_text(doc_id: str) -> str | None:
+        path = pushed.get(doc_id)  # never a path the server hands back
+        if path is None:
+            return None
         try:
             return normalize(read_source(path)).text
         except InputError:
@@ -478,13 +488,19 @@ def ml_backend(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 9090,
     model: Annotated[Path | None, typer.Option(help="model directory")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="XXGK_ML_TOKEN", help="require this token (Bearer, or the Basic-auth password)"),
+    ] = None,
 ) -> None:
     """Serve the current model as a Label Studio ML backend (/health, /setup, /predict)."""
+    _need("uvicorn", "annotate", "xxgk ml-backend")
     import uvicorn
 
     from extractor.ml_backend import create_ml_backend
 
-    uvicorn.run(create_ml_backend(_tagger("model", model)), host=host, port=port, log_level="info")
+    backend = create_ml_backend(_tagger("model", model), token=token)
+    uvicorn.run(backend, host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -7,9 +7,11 @@ Studio's ``labels`` result format, with scores and the model version. A thin she
 
 from __future__ import annotations
 
+import base64
+import hmac
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException, Request
 
 from extractor.annotate import ls_result
 from extractor.io.readers import source_from_bytes
@@ -26,23 +28,56 @@ def predict_text(tagger: Tagger, text: str) -> dict[str, Any]:
     return {"result": ls_result(text, tagged.spans, True), "score": round(score, 4), "model_version": tagger.name}
 
 
-def create_ml_backend(tagger: Tagger) -> FastAPI:
-    app = FastAPI(title="xxgk Label Studio ML backend", description="character spans of the xxgk tagger")
+MAX_BODY = 20 * 1024 * 1024  # a predict request carries the task texts; reports are far smaller
+
+
+def _authorized(header: str | None, token: str) -> bool:
+    """``Authorization: Bearer|Token <token>``, or HTTP Basic with ``<token>`` as the password (what Label
+    Studio sends for a backend connected with basic auth)."""
+    if not header:
+        return False
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "token"):
+        return hmac.compare_digest(value.strip(), token)
+    if scheme.lower() == "basic":
+        try:
+            _, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(password, token)
+    return False
+
+
+def create_ml_backend(tagger: Tagger, *, token: str | None = None, max_bytes: int = MAX_BODY) -> FastAPI:
+    """``token``: when set, every call but ``/health`` must carry it (see ``_authorized``); bodies over
+    ``max_bytes`` get 413 before they are read."""
+    from extractor.service import BodyLimit
+
+    def guard(request: Request) -> None:
+        if token is not None and not _authorized(request.headers.get("authorization"), token):
+            raise HTTPException(401, detail="a valid token is needed", headers={"WWW-Authenticate": "Basic"})
+
+    app = FastAPI(
+        title="xxgk Label Studio ML backend",
+        description="character spans of the xxgk tagger",
+    )
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, read_timeout=30.0)
+    secured = [Depends(guard)]
 
     @app.get("/health")
     @app.get("/")
     def health() -> dict[str, str]:
         return {"status": "UP", "model_class": type(tagger).__name__, "model_version": tagger.name}
 
-    @app.post("/setup")
+    @app.post("/setup", dependencies=secured)
     def setup(body: dict[str, Any]) -> dict[str, str]:
         return {"model_version": tagger.name}
 
-    @app.get("/versions")
+    @app.get("/versions", dependencies=secured)
     def versions() -> dict[str, list[str]]:
         return {"versions": [tagger.name]}
 
-    @app.post("/predict")
+    @app.post("/predict", dependencies=secured)
     def predict(body: dict[str, Any]) -> dict[str, Any]:
         results = []
         for task in body.get("tasks") or []:
@@ -50,7 +85,7 @@ def create_ml_backend(tagger: Tagger) -> FastAPI:
             results.append(predict_text(tagger, text) if isinstance(text, str) else {"result": [], "score": 0.0})
         return {"results": results, "model_version": tagger.name}
 
-    @app.post("/webhook")
+    @app.post("/webhook", dependencies=secured)
     def webhook(body: dict[str, Any]) -> dict[str, str]:
         return {"status": "ignored: retraining runs through `xxgk retrain`"}
 

@@ -89,7 +89,8 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
         corrected[doc.source.doc_id] = spans
 
     corpus = tmp_path / "human.jsonl"
-    report = pull(client, project, corpus, lambda path: normalize(read_source(path)).text)
+    paths = {d.source.doc_id: d.source.path for d in docs}  # what `annotate push` records locally
+    report = pull(client, project, corpus, lambda doc_id: normalize(read_source(paths[doc_id])).text)
     assert report.written == 2 and not report.rejected
     from extractor.training.corpus import read_corpus
 

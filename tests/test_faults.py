@@ -233,3 +233,50 @@ def test_every_command_takes_minus_h_and_every_option_has_help():
         for param in cmd.params:
             if param.param_type_name == "option":
                 assert getattr(param, "help", None), f"xxgk {name} {param.opts[0]} has no help text"
+
+
+def test_pull_never_opens_a_path_the_label_studio_server_hands_back(tmp_path: Path):
+    from extractor.annotate import example_from_task, read_manifest, record_pushed, text_hash
+
+    text = "一、总体情况\n"
+    data = {"text": text, "doc_id": "abc", "source_path": "/dev/zero", "text_sha256": text_hash(text)}
+    task = {"id": 1, "data": data}
+    asked: list[str] = []
+    example_from_task(task, {"result": []}, lambda doc_id: asked.append(doc_id) or text)
+    assert asked == ["abc"]  # looked up by doc_id in our own manifest, never task.data.source_path
+
+    @dataclass(frozen=True)
+    class _Source:
+        doc_id: str
+        path: str
+
+    @dataclass(frozen=True)
+    class _Doc:
+        source: _Source
+
+    @dataclass(frozen=True)
+    class _Chosen:
+        doc: _Doc
+
+    manifest = tmp_path / "pushed.json"
+    record_pushed(manifest, [_Chosen(_Doc(_Source("abc", "reports/a.txt")))])  # type: ignore[list-item]
+    assert read_manifest(manifest) == {"abc": "reports/a.txt"}
+
+
+def test_the_ml_backend_wants_its_token_and_refuses_huge_bodies():
+    import base64
+
+    from fastapi.testclient import TestClient
+
+    from extractor.ml_backend import create_ml_backend
+
+    client = TestClient(create_ml_backend(RuleTagger(), token="s3cret", max_bytes=10_000))
+    body = {"tasks": [{"data": {"text": "一、总体情况\n"}}]}
+    assert client.get("/health").status_code == 200
+    assert client.post("/predict", json=body).status_code == 401
+    assert client.post("/predict", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.post("/predict", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    basic = base64.b64encode(b"label-studio:s3cret").decode()
+    assert client.post("/predict", json=body, headers={"Authorization": f"Basic {basic}"}).status_code == 200
+    huge = {"tasks": [{"data": {"text": "一" * 20_000}}]}
+    assert client.post("/predict", json=huge, headers={"Authorization": "Bearer s3cret"}).status_code == 413
