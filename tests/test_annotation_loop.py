@@ -157,6 +157,16 @@ def _serve_backend_and_fetch(client, project: int, model: TransformersTagger) ->
         thread.join(10)
 
 
+def test_label_studio_credentials_are_generated_private_and_kept_out_of_ps(client):
+    credentials = REPO / ".ls-data" / "credentials"
+    assert credentials.stat().st_mode & 0o777 == 0o600
+    secrets = dict(line.split("=", 1) for line in credentials.read_text().split())
+    assert secrets["LS_TOKEN"] != "0123456789abcdef0123456789abcdef01234567"  # no fixed default any more
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    server = [line for line in ps.splitlines() if "label-studio start" in line]
+    assert server and not any(secrets["LS_TOKEN"] in line or secrets["LS_PASSWORD"] in line for line in server)
+
+
 def test_the_label_config_names_every_label_of_the_model():
     from extractor.annotate import label_config
     from extractor.labels import ENTITY_TYPES

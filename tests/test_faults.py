@@ -280,3 +280,28 @@ def test_the_ml_backend_wants_its_token_and_refuses_huge_bodies():
     assert client.post("/predict", json=body, headers={"Authorization": f"Basic {basic}"}).status_code == 200
     huge = {"tasks": [{"data": {"text": "一" * 20_000}}]}
     assert client.post("/predict", json=huge, headers={"Authorization": "Bearer s3cret"}).status_code == 413
+
+
+def test_a_missing_extra_or_input_is_one_line_naming_it(tmp_path: Path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    write_reports(tmp_path / "in", 1)
+    args = ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "pip install 'xxgk[ray]'" in result.output and "Traceback" not in result.output
+    monkeypatch.undo()
+    gone = str(tmp_path / "nowhere")
+    result = CliRunner().invoke(app, ["extract", gone, "-o", str(tmp_path / "o.jsonl"), "--tagger", "rules"])
+    assert result.exit_code == 2 and gone in result.output
+
+
+def test_json_and_csv_cells_carry_their_printed_row_and_column_labels(tmp_path: Path):
+    paths = write_reports(tmp_path / "in", 1)
+    run_batch(paths, tmp_path / "o.jsonl", ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    run_batch(paths, tmp_path / "o.csv", ExtractorSpec("rules"), tagger_name="rules-1", workers=0)
+    cell = read_records(tmp_path / "o.jsonl")[0]["cells"]["applications.granted.business"]
+    assert (cell["row_label"], cell["column_label"]) == ("（一）予以公开", "商业企业")
+    csv_text = (tmp_path / "o.csv").read_text(encoding="utf-8-sig")
+    assert "applications.granted.business,（一）予以公开,商业企业," in csv_text
