@@ -94,6 +94,7 @@ def _from_title(head: str) -> tuple[int | None, str | None, int, int]:
 def _clean_agency(raw: str) -> str | None:
     name = re.sub(r"\s+", "", raw)
     name = _LEAD.sub("", name)
+    name = re.sub(r"^[^\u4e00-\u9fff]+", "", name)  # markdown '#', list marks, quotes before the name
     name = re.sub(r"^(?:标题:?|我|本|由|对|在|了)", "", name)
     if len(name) < 2 or not _AGENCY_TAIL.search(name) or not re.fullmatch(r"[\u4e00-\u9fff()]+", name):
         return None

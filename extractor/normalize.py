@@ -142,6 +142,29 @@ def noise_edits(text: str) -> list[Edit]:
     return edits
 
 
+# ---- placeholder headers of converted tables -------------------------------------------------
+_PIPE_ROW = re.compile(r"(?m)^[ \t]*\|(?:[^|\n]*\|){2,}[ \t]*$")
+_PLACEHOLDER_CELL = re.compile(r"\s*([^\d|\s]{1,8}?)\s*(\d{1,3})\s*")
+
+
+def placeholder_edits(text: str) -> list[Edit]:
+    """A converter's invented header row (``| 数据1 | 数据2 | … |``, ``| Column 1 | … |``): every cell one word
+    and the numbers 1, 2, 3 … in order. Its digits are no values: the row is dropped (with its ``|---|`` line)."""
+    edits: list[Edit] = []
+    for m in _PIPE_ROW.finditer(text):
+        cells = m.group().strip().strip("|").split("|")
+        parsed = [_PLACEHOLDER_CELL.fullmatch(c) for c in cells]
+        if len(cells) < 2 or not all(parsed):
+            continue
+        words = {p.group(1) for p in parsed if p}
+        numbers = [int(p.group(2)) for p in parsed if p]
+        if len(words) == 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            end = m.end() + 1 if text[m.end() : m.end() + 1] == "\n" else m.end()
+            rule = re.match(r"[ \t]*\|(?:[ \t:]*-{2,}[ \t:]*\|)+[ \t]*\n?", text[end:])
+            edits.append((m.start(), end + (rule.end() if rule else 0), ""))
+    return edits
+
+
 # ---- labels broken across lines ---------------------------------------------------------------
 JOIN_TERMS: tuple[str, ...] = (
     "自然人",
@@ -270,6 +293,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("t2s", simplified_edits),
     ("width", width_edits),
     ("noise", noise_edits),
+    ("placeholders", placeholder_edits),
     ("rejoin", rejoin_edits),
     ("empty_fields", empty_field_edits),
     ("whitespace", whitespace_edits),

@@ -146,3 +146,28 @@ def test_evaluate_counts_absent_and_silently_wrong_cells_per_table_and_format(tm
     assert dict(report.faults["format txt"]) == {"silent": 1, "absent": 1, "flagged": 1}
     text = format_report(report)
     assert "absent 1  silent 1  flagged 0" in text and "silently wrong: r: active.rules.made" in text
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def test_converter_markdown_placeholder_headers_are_never_read_as_values():
+    """A PDF converter's pipe tables: placeholder headers 数据1 … 数据15, split header words, a page footer."""
+    text = (FIXTURES / "converter_markdown_2022.md").read_text(encoding="utf-8")
+    out = _extract(text)
+    assert (out.meta.agency, out.meta.year, out.template) == ("某市人民政府", 2022, "2021")
+    assert [out.cells[f"review.litigation_direct.{o}"].value for o in tpl.REVIEW_OUTCOMES] == [2, 1, 0, 0, 3]
+    assert out.cells["applications.new_received.total"].value == 33
+    assert out.cells["active.normative_docs.in_force"].value == 45
+    assert all(c.status != "fail" for c in out.checks)
+
+
+@given(words=st.sampled_from(["数据", "列", "Column ", "字段"]), n=st.integers(2, 15), first=st.integers(0, 1))
+def test_a_numbered_placeholder_header_row_is_dropped(words: str, n: int, first: int):
+    from extractor.normalize import placeholder_edits
+
+    row = "| " + " | ".join(f"{words}{i}" for i in range(first, first + n)) + " |\n|" + "---|" * n + "\n"
+    body = "| 规章 | 1 | 2 | 3 |\n"
+    edits = placeholder_edits(row + body)
+    assert edits == [(0, len(row), "")]
+    assert placeholder_edits(body) == [] and placeholder_edits("| 数据1 | 数据3 |\n") == []
