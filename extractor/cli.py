@@ -60,6 +60,10 @@ def extract(
         typer.Option(help="confidence calibration file (default: the model's calibration.json, if it has one)"),
     ] = None,
     raw_confidence: Annotated[bool, typer.Option(help="leave confidences uncalibrated (for `xxgk calibrate`)")] = False,
+    cross_check: Annotated[
+        bool,
+        typer.Option(help="with the model, also read each table with the rules; keep the reading its sums support"),
+    ] = True,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar (progress goes to stderr)")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
@@ -81,7 +85,7 @@ def extract(
         raise typer.Exit(2)
     if engine == "ray":
         _need("ray", "ray", "--engine ray")
-    spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence)
+    spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence, cross_check=cross_check)
     loaded = _extractor(spec)  # load once here: a bad model fails before any worker starts
     if streams:
         _extract_streams(paths, str(output), loaded)
@@ -280,6 +284,10 @@ def serve(
     concurrency: Annotated[int, typer.Option(help="worker processes: documents extracted at once")] = 4,
     header_timeout: Annotated[float, typer.Option(help="seconds a client may take to send its request head")] = 10.0,
     read_timeout: Annotated[float, typer.Option(help="seconds a stalled upload may wait for its next bytes")] = 30.0,
+    cross_check: Annotated[
+        bool,
+        typer.Option(help="with the model, also read each table with the rules; keep the reading its sums support"),
+    ] = True,
 ) -> None:
     """Serve POST /extract (a file in, the output contract out), GET /health, /version and /docs (OpenAPI).
 
@@ -294,7 +302,7 @@ def serve(
     from extractor.errors import ModelLoadError
     from extractor.extractor import ExtractorSpec
 
-    spec = ExtractorSpec(tagger, model)
+    spec = ExtractorSpec(tagger, model, cross_check=cross_check)
     try:
         spec.tagger_name()  # a bad model directory fails here, not in every worker
     except (ValueError, ModelLoadError) as exc:

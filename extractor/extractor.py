@@ -26,13 +26,15 @@ log = logging.getLogger(__name__)
 class ExtractorSpec:
     """``tagger``: 'model' or 'rules'; ``model_dir``: None for the shipped default; ``calibration``: a file, or
     None for the model directory's ``calibration.json`` when it has one; ``calibrate=False`` leaves confidences
-    raw (what ``xxgk calibrate`` fits on)."""
+    raw (what ``xxgk calibrate`` fits on); ``cross_check``: with the model, also read each table with the rule
+    tagger and keep, table by table, the reading the template's arithmetic supports best."""
 
     tagger: str = "model"
     model_dir: Path | None = None
     calibration: Path | None = None
     calibrate: bool = True
     limits: Limits = field(default_factory=lambda: LIMITS)
+    cross_check: bool = True  # the model's tables checked against the rules' reading (``crosscheck``)
 
     def load_tagger(self) -> Tagger:
         from extractor.tagging.load import load_tagger
@@ -49,9 +51,11 @@ class ExtractorSpec:
         if self.tagger != "model":
             raise ValueError(f"unknown tagger {self.tagger!r}; available: model, rules")
         from extractor.tagging.load import default_model_dir
+        from extractor.tagging.rules import RuleTagger
         from extractor.tagging.windows import manifest_model_id, model_name
 
-        return model_name(manifest_model_id(self.model_dir or default_model_dir()))
+        name = model_name(manifest_model_id(self.model_dir or default_model_dir()))
+        return f"{name}+{RuleTagger.name}" if self.cross_check else name
 
     def calibration_file(self) -> Path | None:
         if not self.calibrate:
@@ -85,11 +89,13 @@ class Extractor:
         self,
         tagger: Tagger,
         *,
+        cross_check: Tagger | None = None,
         calibration: Calibration | None = None,
         limits: Limits = LIMITS,
         ocr: _LazyOcr | None = None,
     ) -> None:
         self.tagger = tagger
+        self.cross_check = cross_check
         self.calibration = calibration
         self.limits = limits
         self._ocr = ocr or _LazyOcr()
@@ -100,15 +106,21 @@ class Extractor:
         spec = spec or ExtractorSpec()
         calibration_file = spec.calibration_file()
         calibration = Calibration.load(calibration_file) if calibration_file else None
-        return cls(spec.load_tagger(), calibration=calibration, limits=spec.limits)
+        tagger = spec.load_tagger()
+        second = None
+        if spec.cross_check and spec.tagger == "model":
+            from extractor.tagging.rules import RuleTagger
+
+            second = RuleTagger()
+        return cls(tagger, cross_check=second, calibration=calibration, limits=spec.limits)
 
     @property
     def name(self) -> str:
-        """The tagger's id and version, as records carry it in ``tagger``."""
-        return self.tagger.name
+        """The tagger's id and version, as records carry it in ``tagger`` (``model:…+rules-1`` cross-checked)."""
+        return f"{self.tagger.name}+{self.cross_check.name}" if self.cross_check else self.tagger.name
 
     def extract(self, source: SourceDoc) -> ExtractionOutput:
-        out = extract(source, tagger=self.tagger)
+        out = extract(source, tagger=self.tagger, cross_check=self.cross_check)
         return apply(out, self.calibration) if self.calibration is not None else out
 
     def read(self, name: str, data: bytes) -> SourceDoc:

@@ -9,6 +9,7 @@ from extractor import template as tpl
 from extractor.assemble import Assembly, CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
+from extractor.crosscheck import Reading, combine
 from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
@@ -65,11 +66,11 @@ def cell_from_draft(doc: NormalizedDoc, key: str, draft: CellDraft) -> Cell:
     )
 
 
-def _template(assembly: Assembly, doc: NormalizedDoc, year: int | None) -> str:
+def _template(assembly: Assembly, cells: dict[str, Cell], doc: NormalizedDoc, year: int | None) -> str:
     """The layout of the tables printed, not of words in the narrative: the found tables decide; without them
     the pre-2019 statistics table, a year before 2019, or (no year) pre-2019 section titles say pre2019."""
     text = doc.text
-    read = sum(c.status is not CellStatus.MISSING for c in assembly.cells.values())
+    read = sum(c.status is not CellStatus.MISSING for c in cells.values())
     old_table = bool(_PRE2019_TABLE.search(text))
     if assembly.layouts and not (read < FEW_CELLS and (old_table or (year is not None and year <= 2018))):
         if assembly.template != "unknown":
@@ -87,15 +88,34 @@ def read_tables(tagged: TaggedDoc) -> tuple[Assembly, dict[str, Cell], list[Chec
     return assembly, cells, evaluate(assembly.rules, cells)
 
 
-def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
-    """Run normalize → tag → assemble → validate on one document."""
-    doc = normalize(source)
-    tagged = tagger.tag(doc)
+Tables = tuple[Assembly, dict[str, Cell], list[Check], str, list[str]]  # assembly, cells, checks, tagger, notes
+
+
+def read_document(doc: NormalizedDoc, taggers: list[Tagger]) -> Tables:
+    """The tables as the first tagger reads them, or, with more taggers, table by table the reading the
+    template's arithmetic supports best (``crosscheck``): assembly, cells, checks, tagger name, and notes."""
+    tagged = taggers[0].tag(doc)
     assembly, cells, checks = read_tables(tagged)
+    if len(taggers) == 1:
+        return assembly, cells, checks, tagged.tagger, []
+    readings = [Reading(tagged.tagger, assembly, cells, checks)]
+    for other in taggers[1:]:
+        more = other.tag(doc)
+        readings.append(Reading(more.tagger, *read_tables(more)))
+    combined, cells, checks, notes = combine(readings)
+    return combined, cells, checks, "+".join(r.tagger for r in readings), notes
+
+
+def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = None) -> ExtractionOutput:
+    """Run normalize → tag → assemble → validate on one document. With ``cross_check`` (a second tagger, the
+    rules), each table is the reading of either tagger that the table's rules support best."""
+    doc = normalize(source)
+    assembly, cells, checks, tagger_name, notes = read_document(doc, [tagger, *([cross_check] if cross_check else [])])
     meta = find_meta(doc)
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
+    reasons += notes
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
-    template = _template(assembly, doc, meta.year)
+    template = _template(assembly, cells, doc, meta.year)
     text_end = None
     if template == "pre2019":  # words of the narrative read as a table: not the official tables
         cells, checks = {}, []
@@ -122,7 +142,7 @@ def extract(source: SourceDoc, *, tagger: Tagger) -> ExtractionOutput:
         text_end=text_end,
         figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
         confidence=document_confidence(checks, cells),
-        tagger=tagged.tagger,
+        tagger=tagger_name,
     )
 
 
