@@ -171,3 +171,33 @@ def test_a_numbered_placeholder_header_row_is_dropped(words: str, n: int, first:
     edits = placeholder_edits(row + body)
     assert edits == [(0, len(row), "")]
     assert placeholder_edits(body) == [] and placeholder_edits("| 数据1 | 数据3 |\n") == []
+
+
+def _extract_file(name: str):  # type: ignore[no-untyped-def]
+    from extractor.extractor import Extractor
+
+    return Extractor(TAGGER).extract_path(FIXTURES / name)
+
+
+def test_word_export_html_with_merged_cells_reads_every_row():
+    """rowspan 三、本年度办理结果 over 23 rows, colspan labels, <br/> in headers, &nbsp; in an empty 总计 cell."""
+    out = _extract_file("word_export_table3.html")
+    assert out.template_detail == {"applications": "2021"}
+    assert out.cells["applications.new_received.total"].value == 6
+    assert out.cells["applications.unavailable_not_held.natural_person"].value == 2
+    assert out.cells["applications.total.business"].value == 1
+    empty = out.cells["applications.carried_forward.total"]
+    assert empty.value is None and empty.status == CellStatus.BLANK
+    assert not [c for c in out.checks if c.status == "fail"]
+
+
+def test_an_extra_non_template_row_in_traditional_script_feeds_no_template_row():
+    """行政確認 7 | 1 between 行政許可 and 其他對外管理服務事項, one cell per line, traditional script."""
+    out = _extract_file("traditional_extra_row_2020.txt")
+    assert out.meta.agency == "某县人民政府" and out.template == "2019"
+    values = {k.removeprefix("active."): c.value for k, c in out.cells.items()}
+    assert [values[f"licensing.{c}"] for c in ("prev_items", "change", "decisions")] == [5, 0, 120]
+    assert [values[f"other_services.{c}"] for c in ("prev_items", "change", "decisions")] == [0, 0, 0]
+    assert [values[f"penalty.{c}"] for c in ("prev_items", "change", "decisions")] == [2, 0, 30]
+    assert values["procurement.amount_yuan"] == 125000
+    assert not any("extra_values" in r for r in out.review.reasons)

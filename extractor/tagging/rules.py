@@ -65,6 +65,10 @@ COL_RX = re.compile(
 # A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、".
 VALUE_RX = re.compile(r"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$)")
 BLANK_RX = re.compile(r"(?:(?<=[\t\n ])|^)(?:—+|/|-|--|无|\\)(?=[\t\n ]|$)", re.MULTILINE)
+# A row label the template does not have (行政确认 in table 二, a local extra row): a line that starts with a
+# word and is followed by a value. Tagged ROW so that it bounds the values around it: they never feed a
+# template row (the assembler aligns only template labels).
+_OTHER_ROW = re.compile(r"(?m)^[ \t|]*([\u4e00-\u9fff][\u4e00-\u9fff()、“”]{1,24})[ \t|]*(?=\n?[ \t|]*[+\-]?\d)")
 _LABEL_CHAR = re.compile(r"[\u3400-\u9fff()“”\"、,.:;“”‘’/]")
 
 
@@ -107,13 +111,18 @@ class RuleTagger:
             taken[s - start : e - start] = b"\x00" * (e - s)
             s2, e2 = _expand_label(text, s, e, start, end, taken)
             claim(s2, e2, "ROW")
+        for m in _OTHER_ROW.finditer(text, start, end):
+            claim(m.start(1), m.end(1), "ROW")
         for seg_start, seg_end in _free_segments(taken, start):
-            segment = text[seg_start:seg_end]
-            for m in VALUE_RX.finditer(segment):
-                claim(seg_start + m.start(), seg_start + m.end(), "VALUE")
-            for m in BLANK_RX.finditer(segment):
-                claim(seg_start + m.start(), seg_start + m.end(), "BLANK")
+            for s, e, label in _values(text[seg_start:seg_end]):
+                claim(seg_start + s, seg_start + e, label)
         return out
+
+
+def _values(segment: str) -> list[tuple[int, int, str]]:
+    """Values, then blank markers, of an unclaimed stretch of a table (offsets into ``segment``)."""
+    found = [(m.start(), m.end(), "VALUE") for m in VALUE_RX.finditer(segment)]
+    return found + [(m.start(), m.end(), "BLANK") for m in BLANK_RX.finditer(segment)]
 
 
 def _free_segments(taken: bytearray, offset: int) -> list[tuple[int, int]]:
