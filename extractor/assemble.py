@@ -7,6 +7,7 @@ characters allow; the table's arithmetic then chooses among them (``repair``), o
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -543,22 +544,38 @@ def _row_table(
     text = tagged.doc.text
     tokens, separators = _tokens(tagged, *region)
     labels: list[Span] = []
-    defs: list[tpl.RowDef] = []
+    defs: list[tpl.RowDef | None] = []  # None: a row the template (in this layout) does not have
     seen: set[str] = set()
+    starts = sorted(t.start for t in tokens)
+    previous_end: int | None = None  # where the ROW label before this one ends
     for sp in separators:
         if sp.label != "ROW":
             continue
+        # the tail of a label wrapped over lines (no value since the label before it) is no row of its own
+        continues = previous_end is not None and bisect.bisect_left(starts, previous_end) == bisect.bisect_left(
+            starts, sp.start
+        )
+        previous_end = sp.end
         label = re.sub(r"\s+", "", text[sp.start : sp.end])  # a label the tagger read across a line break
         rowdef = next((r for r in rows if r.regex.search(label)), None)
         if rowdef is not None and rowdef.key not in seen:
             seen.add(rowdef.key)
             labels.append(sp)
             defs.append(rowdef)
+        elif rowdef is None and not continues and tpl.may_be_extra_row(label):
+            labels.append(sp)  # an extra row owns the values after it: they never feed a template row
+            defs.append(None)
     groups = _groups(tokens, separators)
     pairs = _align(labels, groups)
     readings: dict[str, list[Reading]] = {}
     keys: dict[str, list[str]] = {}
     for i, rowdef in enumerate(defs):
+        if rowdef is None:
+            if i in pairs:
+                extra = text[labels[i].start : labels[i].end]
+                detail = f"a row the template lacks: {extra}"
+                issues.append(Issue(code=IssueCode.EXTRA_VALUES, path=table, detail=detail))
+            continue
         row = f"{table}.{rowdef.key}"
         keys[row] = [f"{row}.{c}" for c in rowdef.columns]
         if i not in pairs:
@@ -621,13 +638,33 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue
     return choose({"review": readings}, {"review": keys}, review_rules(), issues)
 
 
-def active_layout(text: str) -> str:
+def layout_by_year(year: int | None) -> str:
+    """The layout a report of ``year`` prints (2019 试行 for 2019 and 2020): used only when the table's own
+    headers and rows do not say (a text cut before them)."""
+    return "2019" if year in (2019, 2020) else "2021"
+
+
+def active_layout(text: str, year: int | None = None) -> str:
+    """Table 二's layout by its column headers; by the report year when it prints none."""
     old = len(tpl.ACTIVE_2019_MARKERS.findall(text))
     new = len(tpl.ACTIVE_2021_MARKERS.findall(text))
+    if old == new == 0:
+        return layout_by_year(year)
     return "2019" if old > new else "2021"
 
 
-def assemble(tagged: TaggedDoc) -> Assembly:
+def applications_layout(text: str, otherwise: str) -> str:
+    """Table 三's layout: 2021 when it prints the three (六) rows, 2019 when it prints (七)总计 or 结转 without
+    them, else (cut before (六)) ``otherwise``: the layout of the report's table 二, or its year's."""
+    if tpl.APPLICATIONS_2021_MARKERS.search(text):
+        return "2021"
+    if re.search(r"[(（]七[)）]\s*总计|结转下年度", text):
+        return "2019"
+    return otherwise
+
+
+def assemble(tagged: TaggedDoc, year: int | None = None) -> Assembly:
+    """``year``: the report year, deciding a table's layout only where the text does not (see ``layout_by_year``)."""
     text = tagged.doc.text
     regions = table_regions(text, find_headings(text))
     issues: list[Issue] = []
@@ -636,7 +673,7 @@ def assemble(tagged: TaggedDoc) -> Assembly:
     rules: list[Rule] = []
     if "active" in regions:
         lo, hi = regions["active"]
-        layout = active_layout(text[lo:hi])
+        layout = active_layout(text[lo:hi], year)
         evidence = narrative_figures(text[:lo])
         found, n = _row_table(tagged, regions["active"], "active", tpl.active_rows(layout), False, [], issues, evidence)
         if n:
@@ -644,7 +681,7 @@ def assemble(tagged: TaggedDoc) -> Assembly:
             cells.update(found)
     if "applications" in regions:
         lo, hi = regions["applications"]
-        layout = "2021" if tpl.APPLICATIONS_2021_MARKERS.search(text, lo, hi) else "2019"
+        layout = applications_layout(text[lo:hi], layouts.get("active") or layout_by_year(year))
         app_rules = application_rules(layout)
         rows = tpl.application_rows(layout)
         found, n = _row_table(tagged, regions["applications"], "applications", rows, True, app_rules, issues)

@@ -3,9 +3,11 @@
 Each tagger's spans are assembled and checked on their own (``pipeline.read_tables``). For each table, the
 reading kept is the one whose rules fail least, then leave fewest rules unassessable, fewest cells missing,
 fewest cells repaired or inferred, and fewest cells blank (a tagger that takes printed digits for blank markers
-passes every sum with zeros); on a tie the first tagger's (the model's) reading stands. Nothing is invented:
-every cell kept is one that a tagger read from the text. A table taken from another tagger is said in the
-review reasons, with both scores.
+passes every sum with zeros); on a tie the first tagger's (the model's) reading stands. A table without rules
+(table 二) gives no such evidence: the first tagger's reading stands, and each of its cells that another
+tagger reads otherwise keeps that reading as an alternative, at a confidence of at most ``DISAGREED``.
+Nothing is invented: every cell kept is one that a tagger read from the text. A table taken from another
+tagger, and a disagreement, are said in the review reasons.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from extractor.constraints import evaluate
 from extractor.schema import Cell, CellStatus, Check, CheckStatus
 
 TABLES = ("active", "applications", "review")
+DISAGREED = 0.5  # the most a cell may be trusted that two taggers read differently, with no rule to decide
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,16 @@ def combine(readings: list[Reading]) -> tuple[Assembly, dict[str, Cell], list[Ch
         if not found:
             issues += [i for i in primary.assembly.issues if i.path.split(".", 1)[0] == table]
             continue
-        best = min(found, key=lambda r: (table_score(r, table), readings.index(r)))
+        if not any(r.name.startswith(f"{table}.") for r in found[0].assembly.rules):
+            best = found[0]  # no arithmetic to choose by: the first tagger's reading, doubted where others differ
+            doubted = _doubt(best, found[1:], table)
+            cells.update(doubted)
+            if doubted:
+                notes.append(f"{table}: the taggers read {len(doubted)} cells differently; no rule decides, flagged")
+        else:
+            best = min(found, key=lambda r: (table_score(r, table), readings.index(r)))
         layouts[table] = best.assembly.layouts[table]
-        cells.update({k: c for k, c in best.cells.items() if k.startswith(f"{table}.")})
+        cells.update({k: c for k, c in best.cells.items() if k.startswith(f"{table}.") and k not in cells})
         issues += [i for i in best.assembly.issues if i.path.split(".", 1)[0] == table]
         rules += [r for r in best.assembly.rules if r.name.startswith(f"{table}.")]
         if best.assembly.cut is not None and best.assembly.cut[0] == table:
@@ -74,3 +84,20 @@ def combine(readings: list[Reading]) -> tuple[Assembly, dict[str, Cell], list[Ch
     template = layouts.get("active") or layouts.get("applications") or "unknown"
     assembly = Assembly(template=template, layouts=layouts, cells={}, issues=issues, rules=rules, cut=cut)
     return assembly, cells, evaluate(rules, cells), notes
+
+
+def _doubt(kept: Reading, others: list[Reading], table: str) -> dict[str, Cell]:
+    """The cells of ``kept`` that another reading has with another value, each with that value as an
+    alternative and its confidence capped at ``DISAGREED``."""
+    out: dict[str, Cell] = {}
+    for key, cell in kept.cells.items():
+        if not key.startswith(f"{table}."):
+            continue
+        read = [o.cells[key] for o in others if key in o.cells and o.cells[key].status is not CellStatus.MISSING]
+        seen = {str(c.value) for c in read} - {str(cell.value)}
+        if seen:
+            alternatives = [*cell.alternatives, *([v] for v in sorted(seen))]
+            out[key] = cell.model_copy(
+                update={"confidence": min(cell.confidence, DISAGREED), "alternatives": alternatives}
+            )
+    return out

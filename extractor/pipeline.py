@@ -81,9 +81,9 @@ def _template(assembly: Assembly, cells: dict[str, Cell], doc: NormalizedDoc, ye
     return "unknown"
 
 
-def read_tables(tagged: TaggedDoc) -> tuple[Assembly, dict[str, Cell], list[Check]]:
+def read_tables(tagged: TaggedDoc, year: int | None = None) -> tuple[Assembly, dict[str, Cell], list[Check]]:
     """Tagged text → the assembled tables, their cells (offsets into the original text) and rule checks."""
-    assembly = assemble(tagged)
+    assembly = assemble(tagged, year)
     cells = {k: cell_from_draft(tagged.doc, k, d) for k, d in assembly.cells.items()}
     return assembly, cells, evaluate(assembly.rules, cells)
 
@@ -91,17 +91,17 @@ def read_tables(tagged: TaggedDoc) -> tuple[Assembly, dict[str, Cell], list[Chec
 Tables = tuple[Assembly, dict[str, Cell], list[Check], str, list[str]]  # assembly, cells, checks, tagger, notes
 
 
-def read_document(doc: NormalizedDoc, taggers: list[Tagger]) -> Tables:
+def read_document(doc: NormalizedDoc, taggers: list[Tagger], year: int | None = None) -> Tables:
     """The tables as the first tagger reads them, or, with more taggers, table by table the reading the
     template's arithmetic supports best (``crosscheck``): assembly, cells, checks, tagger name, and notes."""
     tagged = taggers[0].tag(doc)
-    assembly, cells, checks = read_tables(tagged)
+    assembly, cells, checks = read_tables(tagged, year)
     if len(taggers) == 1:
         return assembly, cells, checks, tagged.tagger, []
     readings = [Reading(tagged.tagger, assembly, cells, checks)]
     for other in taggers[1:]:
         more = other.tag(doc)
-        readings.append(Reading(more.tagger, *read_tables(more)))
+        readings.append(Reading(more.tagger, *read_tables(more, year)))
     combined, cells, checks, notes = combine(readings)
     return combined, cells, checks, "+".join(r.tagger for r in readings), notes
 
@@ -110,8 +110,9 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
     """Run normalize → tag → assemble → validate on one document. With ``cross_check`` (a second tagger, the
     rules), each table is the reading of either tagger that the table's rules support best."""
     doc = normalize(source)
-    assembly, cells, checks, tagger_name, notes = read_document(doc, [tagger, *([cross_check] if cross_check else [])])
     meta = find_meta(doc)
+    taggers = [tagger, *([cross_check] if cross_check else [])]
+    assembly, cells, checks, tagger_name, notes = read_document(doc, taggers, meta.year)
     reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
     reasons += notes
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]

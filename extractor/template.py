@@ -222,6 +222,21 @@ def table_keys(table: str, layout: str) -> list[str]:
     return [f"{table}.{r.key}.{c}" for r in rows for c in r.columns]
 
 
+# Labels of groups of rows in table 三 (三、本年度办理结果, （三）不予公开 …): they head rows, they own no values.
+GROUP_LABELS = re.compile(
+    r"[(（]三[)）]\s*不予公开|[(（]四[)）]\s*无法提供|[(（]五[)）]\s*不予处理|[(（]六[)）]\s*其他处理"
+    r"|三、\s*本年度办理结果|本年度办理结果"
+)
+
+
+def may_be_extra_row(label: str) -> bool:
+    """A printed label that may be a row of its own which the template lacks (行政确认), rather than a group
+    label (（三）不予公开) or the tail of a label wrapped over lines (``计其他情形)``: its brackets do not pair)."""
+    if GROUP_LABELS.search(label) or not re.match(r"[\u4e00-\u9fff]", label):
+        return False
+    return label.count("(") == label.count(")") and label.count("（") == label.count("）")
+
+
 # Column words of table 四: two of them in a region mean the table is printed, values or not.
 REVIEW_COLUMN_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|未经复议直接起诉|复议后起诉")
 

@@ -16,8 +16,7 @@ _ROW_PATTERNS = tuple(
         for r in rows
     )
 )
-_GROUP_LABELS = r"[(]三[)]\s*不予公开|[(]四[)]\s*无法提供|[(]五[)]\s*不予处理|[(]六[)]\s*其他处理|三、\s*本年度办理结果"
-ROW_RX = re.compile("|".join(f"(?:{p})" for p in (*_ROW_PATTERNS, _GROUP_LABELS)))
+ROW_RX = re.compile("|".join(f"(?:{p})" for p in (*_ROW_PATTERNS, tpl.GROUP_LABELS.pattern)))
 TITLE_ITEM_RX = re.compile(r"第二十条\s*第\s*[(]\s*[一二三四五六七八九十]+\s*[)]\s*项")
 COL_RX = re.compile(
     "|".join(
@@ -111,12 +110,17 @@ class RuleTagger:
             taken[s - start : e - start] = b"\x00" * (e - s)
             s2, e2 = _expand_label(text, s, e, start, end, taken)
             claim(s2, e2, "ROW")
-        for m in _OTHER_ROW.finditer(text, start, end):
-            claim(m.start(1), m.end(1), "ROW")
+        for s, e in _other_rows(text, start, end):
+            claim(s, e, "ROW")
         for seg_start, seg_end in _free_segments(taken, start):
             for s, e, label in _values(text[seg_start:seg_end]):
                 claim(seg_start + s, seg_start + e, label)
         return out
+
+
+def _other_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Labels of rows the template lacks, in ``text[start:end]`` (see ``template.may_be_extra_row``)."""
+    return [m.span(1) for m in _OTHER_ROW.finditer(text, start, end) if tpl.may_be_extra_row(m.group(1))]
 
 
 def _values(segment: str) -> list[tuple[int, int, str]]:
