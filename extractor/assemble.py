@@ -279,6 +279,24 @@ def _edge_blank_readings(
 MAX_PLACEMENTS = 2000
 
 
+def _text_ends_after(text: str, token: Token) -> bool:
+    """Nothing but layout (spaces, pipes, line breaks) follows ``token``: the text was cut inside its row."""
+    return not text[token.end :].strip(" \t\n|")
+
+
+def _cut_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> Reading:
+    """A row the text stops inside: its values as printed from the first cell, the cells after the cut
+    missing (never split or spread over the row to fill it)."""
+    issues.append(
+        Issue(code=IssueCode.SHORT_ROW, path=where, detail=f"the text ends after {len(group)} of {len(keys)} cells")
+    )
+    cells = [
+        _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.9 * t.score, t.blank)
+        for t, k in zip(group, keys[: len(group)], strict=True)
+    ]
+    return cells + [CellDraft(None, None, None, CellStatus.MISSING, 0.0) for _ in keys[len(group) :]]
+
+
 def _short_row(keys: list[str], group: list[Token], issues: list[Issue], where: str) -> list[Reading]:
     """Fewer values than cells: a value went missing and the rest must not shift. Every order-keeping placement of
     the values onto the cells is a reading (status ``inferred``); the table's rules then keep the placements
@@ -583,7 +601,11 @@ def _row_table(
                 Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it")
             )
             continue
-        readings[row] = row_readings(keys[row], groups[pairs[i]], row_sum, issues, row)
+        group = groups[pairs[i]]
+        if len(group) < len(keys[row]) and _text_ends_after(text, group[-1]):
+            readings[row] = [_cut_row(keys[row], group, issues, row)]
+        else:
+            readings[row] = row_readings(keys[row], group, row_sum, issues, row)
     for rowdef in rows:
         if rowdef.key not in seen:
             issues.append(
@@ -616,6 +638,8 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int], issues: list[Issue
         tokens = tokens[: len(keys)]
     if len(tokens) == len(keys):
         readings = row_readings(keys, tokens, False, issues, "review")
+    elif _text_ends_after(tagged.doc.text, tokens[-1]):
+        readings = [_cut_row(keys, tokens, issues, "review")]
     else:
         splits = enumerate_splits(_pieces(tokens), [5, 5, 5], sum_rule)
         if not splits:
