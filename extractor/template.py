@@ -231,8 +231,11 @@ GROUP_LABELS = re.compile(
 
 def may_be_extra_row(label: str) -> bool:
     """A printed label that may be a row of its own which the template lacks (行政确认), rather than a group
-    label (（三）不予公开) or the tail of a label wrapped over lines (``计其他情形)``: its brackets do not pair)."""
+    label (（三）不予公开, or one of its characters printed a line each) or the tail of a label wrapped over
+    lines (``计其他情形)``: its brackets do not pair)."""
     if GROUP_LABELS.search(label) or not re.match(r"[\u4e00-\u9fff]", label):
+        return False
+    if len(re.findall(r"[\u4e00-\u9fff]", label)) < 3:  # 本 / 年 / 度: a group label printed one character a line
         return False
     return label.count("(") == label.count(")") and label.count("（") == label.count("）")
 

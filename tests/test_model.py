@@ -126,7 +126,7 @@ def test_train_command_writes_a_model_that_extract_then_uses(tmp_path: Path, sha
     )
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text(encoding="utf-8"))
-    assert record["tagger"] == "model:tiny"
+    assert record["tagger"] == "model:tiny+rules-1"  # the default: the model cross-checked by the rules
     assert record["doc_id"] == read_source(report).doc_id
 
 
