@@ -190,7 +190,7 @@ def run_batch(
     timeout: float | None = 120.0,
     progress: Progress | None = None,
     engine: str = "local",
-    here: Extractor | None = None,
+    here: Callable[[], Extractor] | None = None,
 ) -> Summary:
     """Extract ``paths`` into ``output`` (.jsonl, .csv or .xlsx), resuming an interrupted or earlier run.
 
@@ -199,7 +199,8 @@ def run_batch(
     ``workers=0`` runs in this process (no timeout); otherwise a pool of ``workers`` processes, each with its
     own tagger, kills and replaces a worker whose document runs past ``timeout`` seconds. ``engine="ray"`` runs
     the same workers as Ray actors (on the cluster ``ray.init`` finds, or a local one); results are identical.
-    ``here`` is an already loaded ``Extractor`` for ``workers=0`` (else one is loaded from ``spec``).
+    ``here`` gives the ``Extractor`` for ``workers=0`` (else one is loaded from ``spec``); nothing is loaded, here
+    or in workers, when every document is already done.
 
     Raises ``OSError`` before any work when ``output`` cannot be written.
     """
@@ -228,8 +229,10 @@ def run_batch(
             if progress:
                 progress(completed, len(paths))
 
-        if workers <= 0 and engine == "local":
-            _run_here(todo, here or Extractor.load(spec), record)
+        if not todo:
+            pass  # a fully resumed run loads no model
+        elif workers <= 0 and engine == "local":
+            _run_here(todo, (here or (lambda: Extractor.load(spec)))(), record)
         else:
             ENGINES[engine](todo, spec, keys, max(workers, 1), timeout, record)
         os.fsync(fh.fileno())

@@ -86,10 +86,10 @@ def extract(
     if engine == "ray":
         _need("ray", "ray", "--engine ray")
     spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence, cross_check=cross_check)
-    loaded = _extractor(spec)  # load once here: a bad model fails before any worker starts
     if streams:
-        _extract_streams(paths, str(output), loaded)
+        _extract_streams(paths, str(output), _extractor(spec))
         return
+    name = _tagger_name(spec)  # a bad model directory fails here, before any work; the model loads only if needed
     files = list(expand_paths(paths))
     if not files:
         typer.echo(f"no input files found in {' '.join(paths)}", err=True)
@@ -120,12 +120,12 @@ def extract(
                 files,
                 output,
                 spec,
-                tagger_name=loaded.name,
+                tagger_name=name,
                 workers=n_workers,
                 timeout=timeout,
                 progress=progress,
                 engine=engine,
-                here=loaded if n_workers == 0 else None,
+                here=(lambda: _extractor(spec)) if n_workers == 0 else None,
             )
         except OSError as exc:
             typer.echo(f"xxgk extract: {exc}", err=True)
@@ -169,6 +169,18 @@ def _need(module: str, extra: str, what: str) -> None:
     if importlib.util.find_spec(module) is None:
         typer.echo(f"{what} needs the '{extra}' extra: pip install 'xxgk[{extra}]'", err=True)
         raise typer.Exit(2)
+
+
+def _tagger_name(spec) -> str:  # type: ignore[no-untyped-def]
+    from extractor.errors import ModelLoadError
+
+    try:
+        return spec.tagger_name()  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
+    except ModelLoadError as exc:
+        typer.echo(f"cannot load the model: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _extractor(spec):  # type: ignore[no-untyped-def]

@@ -305,3 +305,24 @@ def test_json_and_csv_cells_carry_their_printed_row_and_column_labels(tmp_path: 
     assert (cell["row_label"], cell["column_label"]) == ("（一）予以公开", "商业企业")
     csv_text = (tmp_path / "o.csv").read_text(encoding="utf-8-sig")
     assert "applications.granted.business,（一）予以公开,商业企业," in csv_text
+
+
+@dataclass(frozen=True)
+class _CountingSpec(ExtractorSpec):
+    marker: str = ""
+
+    def load_tagger(self) -> RuleTagger:
+        with open(self.marker, "a") as fh:
+            fh.write("loaded\n")
+        return RuleTagger()
+
+
+def test_a_fully_resumed_run_loads_no_model(tmp_path: Path):
+    paths = write_reports(tmp_path / "in", 2)
+    marker = tmp_path / "loads.txt"
+    spec = _CountingSpec("rules", marker=str(marker))
+    out = tmp_path / "out.jsonl"
+    run_batch(paths, out, spec, tagger_name="rules-1", workers=0)
+    assert marker.read_text().count("loaded") == 1
+    summary = run_batch(paths, out, spec, tagger_name="rules-1", workers=1)
+    assert summary.skipped == 2 and marker.read_text().count("loaded") == 1
