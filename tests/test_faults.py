@@ -326,3 +326,27 @@ def test_a_fully_resumed_run_loads_no_model(tmp_path: Path):
     assert marker.read_text().count("loaded") == 1
     summary = run_batch(paths, out, spec, tagger_name="rules-1", workers=1)
     assert summary.skipped == 2 and marker.read_text().count("loaded") == 1
+
+
+@pytest.mark.model
+def test_quiet_means_no_progress_bars_from_any_library(tmp_path: Path):
+    write_reports(tmp_path / "in", 1)
+    args = ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "o.jsonl"), "-q", "--workers", "0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Loading weights" not in result.output and "extracting" not in result.output
+
+
+def test_serve_without_its_extra_is_one_line(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_uvicorn(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "uvicorn" or name.startswith("uvicorn."):
+            raise ImportError("No module named 'uvicorn'", name="uvicorn")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_uvicorn)
+    result = CliRunner().invoke(app, ["serve", "--tagger", "rules"])
+    assert result.exit_code == 2 and "pip install 'xxgk[serve]'" in result.output and "Traceback" not in result.output

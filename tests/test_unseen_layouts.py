@@ -3,6 +3,8 @@ mid-table), the template taken from the tables rather than the prose, and meta f
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -201,3 +203,23 @@ def test_an_extra_non_template_row_in_traditional_script_feeds_no_template_row()
     assert [values[f"penalty.{c}"] for c in ("prev_items", "change", "decisions")] == [2, 0, 30]
     assert values["procurement.amount_yuan"] == 125000
     assert "active: extra_values: a row the template lacks: 行政确认" in out.review.reasons
+
+
+ONE_LINE_DUMP = (
+    "某县人民政府2022年政府信息公开工作年度报告 一、总体情况 全年主动公开信息。 二、主动公开政府信息情况 "
+    "第二十条第(一)项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 000行政规范性文件693665 "
+    "第二十条第(五)项 信息内容 本年处理决定数量 行政许可1234 第二十条第(六)项 信息内容 本年处理决定数量 "
+    "行政处罚56行政强制0 第二十条第(八)项 信息内容 本年收费金额(单位:万元) 行政事业性收费12.5 "
+    "三、收到和处理政府信息公开申请情况 "
+)
+
+
+def test_a_one_line_crawler_dump_of_table_two_reads_what_is_unambiguous_and_flags_the_rest():
+    out = _extract(ONE_LINE_DUMP)
+    values = {k.removeprefix("active."): c for k, c in out.cells.items() if k.startswith("active.")}
+    assert [values[f"rules.{c}"].value for c in ("made", "repealed", "in_force")] == [0, 0, 0]  # an all-zero run
+    assert values["licensing.decisions"].value == 1234 and values["penalty.decisions"].value == 56
+    assert values["fees.amount_wan"].value == Decimal("12.5")  # money with its decimals
+    ambiguous = [values[f"normative_docs.{c}"] for c in ("made", "repealed", "in_force")]
+    assert all(c.value is None and c.status == CellStatus.MISSING and len(c.alternatives) > 1 for c in ambiguous)
+    assert any("normative_docs: ambiguous_split" in r for r in out.review.reasons)
