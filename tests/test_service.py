@@ -3,6 +3,7 @@ uploads, and eight clients at once."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -20,27 +21,34 @@ from extractor.service import create_app  # noqa: E402
 SMALL_LIMIT = 200_000
 
 
-@pytest.fixture(scope="module")
-def server(tagger):
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(Extractor(tagger), max_bytes=SMALL_LIMIT, timeout=30, concurrency=4),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    srv = uvicorn.Server(config)
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _serving(app, port: int, **config):  # type: ignore[no-untyped-def]
+    """A real uvicorn server for ``app`` on 127.0.0.1:``port`` in a thread, while the block runs."""
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    for _ in range(200):
+    for _ in range(400):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tagger):
+    port = _free_port()
+    with _serving(create_app(Extractor(tagger), max_bytes=SMALL_LIMIT, timeout=30, concurrency=4), port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _post(base: str, name: str, data: bytes) -> httpx.Response:
@@ -119,23 +127,12 @@ class _SlowSpec(ExtractorSpec):
 @pytest.fixture(scope="module")
 def workers_server(tmp_path_factory):
     marker = tmp_path_factory.mktemp("svc") / "finished"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     app = create_app(
         _SlowSpec("rules", marker=str(marker)), max_bytes=SMALL_LIMIT, timeout=1.5, concurrency=2, read_timeout=1.0
     )
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=header_timeout_protocol(1.0))
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", port, marker
-    srv.should_exit = True
-    thread.join(timeout=20)
+    with _serving(app, port, http=header_timeout_protocol(1.0)):
+        yield f"http://127.0.0.1:{port}", port, marker
 
 
 def test_a_document_past_the_timeout_gets_504_and_its_work_is_stopped(workers_server, shared_data: Path):
