@@ -223,3 +223,13 @@ def test_a_one_line_crawler_dump_of_table_two_reads_what_is_unambiguous_and_flag
     ambiguous = [values[f"normative_docs.{c}"] for c in ("made", "repealed", "in_force")]
     assert all(c.value is None and c.status == CellStatus.MISSING and len(c.alternatives) > 1 for c in ambiguous)
     assert any("normative_docs: ambiguous_split" in r for r in out.review.reasons)
+
+
+def test_markdown_with_one_mini_table_per_result_block_reads_every_row():
+    """A vision-OCR tool's markdown: a group heading, then a small pipe table with its own header, per block."""
+    out = _extract((FIXTURES / "markdown_mini_tables_2021.md").read_text(encoding="utf-8"))
+    assert out.template_detail.get("applications") == "2021"
+    assert out.cells["applications.granted.natural_person"].value == 3
+    assert out.cells["applications.unavailable_not_held.total"].value == 1
+    assert out.cells["applications.total.natural_person"].value == 5
+    assert all(c.status in ("pass", "repaired") for c in out.checks if c.rule.startswith("applications."))
