@@ -134,7 +134,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
             + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin"))),
         ),
         template=template,  # type: ignore[arg-type]
-        template_detail=assembly.layouts,
+        template_detail={} if template == "pre2019" else assembly.layouts,
         meta=meta,
         sections=find_sections(doc),
         cells=cells,
