@@ -39,7 +39,7 @@ def _silently_wrong(report, out) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @given(seed=st.integers(0, 100_000), family=st.sampled_from(FAMILIES))
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_cell_of_a_found_table_is_in_the_output_in_every_family(seed: int, family: str):
     report, out = _read(seed, family, RULES)
     for table, layout in out.template_detail.items():

@@ -71,7 +71,7 @@ FLOORS = {
     "shuyang_fagaiju_2023": 1.0,
     # web excerpts (../shared/data/pages), cut short as real excerpts are
     "fengshou_xiang_2022": 1.0,
-    "flipbook_sjj_2020_p9": 0.95,
+    "flipbook_sjj_2020_p9": 1.0,
     "huangshi_sjj_2019": 1.0,
     "jingmen_szfb_2021": 0.5,  # 2729318 splits 15 ways and table 二 has no arithmetic: left empty, flagged
     "jingmen_yjs_2021": 1.0,

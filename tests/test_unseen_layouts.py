@@ -29,7 +29,7 @@ def _extract(text: str):  # type: ignore[no-untyped-def]
 
 
 @given(seed=st.integers(0, 10_000), where=st.floats(0.05, 0.95))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_a_text_cut_inside_table_three_keeps_every_cell_and_says_where_it_ends(seed: int, where: float):
     report = generate(seed)
     keys = [k for k in report.positions if k.startswith("applications.")]
