@@ -128,6 +128,8 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
     for sp in tagged.spans:
         if sp.start < lo or sp.end > hi:
             continue
+        if sp.label == "VALUE" and tpl.PROSE_FIGURE.match(text, sp.end):
+            continue  # a date, a share or a counted figure of the prose, whoever tagged it: never a cell
         if sp.label in ("VALUE", "BLANK"):
             tokens.append(
                 Token(

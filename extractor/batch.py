@@ -164,6 +164,26 @@ def limit_memory(memory_mb: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
+def worker_pool(spec: ExtractorSpec, workers: int):  # type: ignore[no-untyped-def]
+    """A pebble pool of ``workers`` processes, each with its own ``Extractor`` (``_init_worker``).
+
+    Workers are forked from a clean single-threaded server, never from this process: pebble replaces a
+    timed-out worker from its manager thread, and a fork taken while another thread holds an import lock (or
+    torch's) deadlocks the new worker."""
+    import multiprocessing
+
+    from pebble import ProcessPool
+
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(spec,), context=context)
+
+
+def work_bytes(name: str, data: bytes) -> str:
+    """In a worker: one uploaded document → its record as JSON."""
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.extract_bytes(name, data).to_json()
+
+
 def _work(path: str) -> tuple[str, float]:
     assert _WORKER is not None, "worker not initialised"
     t0 = time.perf_counter()
@@ -229,11 +249,9 @@ def run_batch(
             if progress:
                 progress(completed, len(paths))
 
-        if not todo:
-            pass  # a fully resumed run loads no model
-        elif workers <= 0 and engine == "local":
+        if todo and workers <= 0 and engine == "local":  # a fully resumed run loads no model
             _run_here(todo, (here or (lambda: Extractor.load(spec)))(), record)
-        else:
+        elif todo:
             ENGINES[engine](todo, spec, keys, max(workers, 1), timeout, record)
         os.fsync(fh.fileno())
     results = [fresh.get(p) or _reused(done[keys[p]], p) for p in paths]  # type: ignore[index]
@@ -260,15 +278,9 @@ Engine = Callable[[Sequence[Path], ExtractorSpec, dict[Path, str | None], int, f
 
 
 def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
-    import multiprocessing
+    from pebble import ProcessExpired
 
-    from pebble import ProcessExpired, ProcessPool
-
-    # Workers are forked from a clean single-threaded server, never from this process: pebble replaces a
-    # timed-out worker from its manager thread, and a fork taken while another thread holds an import lock
-    # (or torch's) deadlocks the new worker.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(spec,), context=context) as pool:
+    with worker_pool(spec, workers) as pool:
         futures = [(p, pool.schedule(_work, args=(str(p),), timeout=timeout)) for p in todo]
         try:
             for path, future in futures:
@@ -279,6 +291,9 @@ def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-un
                     record(path, _failure(path, keys[path], "timeout", f"no result within {timeout} s"), timeout or 0)
                 except ProcessExpired as exc:
                     record(path, _failure(path, keys[path], "internal_error", f"worker died: {exc}"), 0.0)
+                except Exception as exc:  # e.g. a worker that could not start: a record, never a stopped batch
+                    message = f"worker failed: {type(exc).__name__}: {exc}"
+                    record(path, _failure(path, keys[path], "internal_error", message), 0.0)
         except BaseException:
             pool.stop()
             raise

@@ -171,42 +171,33 @@ def _need(module: str, extra: str, what: str) -> None:
         raise typer.Exit(2)
 
 
-def _tagger_name(spec) -> str:  # type: ignore[no-untyped-def]
+def _loaded(load):  # type: ignore[no-untyped-def]
+    """``load()``: an unknown tagger is a bad ``--tagger``, an unusable model one line and exit status 2."""
     from extractor.errors import ModelLoadError
 
     try:
-        return spec.tagger_name()  # type: ignore[no-any-return]
+        return load()
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
     except ModelLoadError as exc:
         typer.echo(f"cannot load the model: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _tagger_name(spec) -> str:  # type: ignore[no-untyped-def]
+    return _loaded(spec.tagger_name)  # type: ignore[no-any-return]
 
 
 def _extractor(spec):  # type: ignore[no-untyped-def]
-    from extractor.errors import ModelLoadError
     from extractor.extractor import Extractor
 
-    try:
-        return Extractor.load(spec)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
-    except ModelLoadError as exc:
-        typer.echo(f"cannot load the model: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    return _loaded(lambda: Extractor.load(spec))
 
 
 def _tagger(name: str, model: Path | None):  # type: ignore[no-untyped-def]
-    from extractor.errors import ModelLoadError
     from extractor.tagging.load import load_tagger
 
-    try:
-        return load_tagger(name, model)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--tagger") from exc
-    except ModelLoadError as exc:
-        typer.echo(f"cannot load the model: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    return _loaded(lambda: load_tagger(name, model))
 
 
 @app.command()
@@ -311,15 +302,10 @@ def serve(
     except ImportError as exc:
         typer.echo(f"xxgk serve needs the 'serve' extra: pip install 'xxgk[serve]' ({exc.name} is missing)", err=True)
         raise typer.Exit(2) from exc
-    from extractor.errors import ModelLoadError
     from extractor.extractor import ExtractorSpec
 
     spec = ExtractorSpec(tagger, model, cross_check=cross_check)
-    try:
-        spec.tagger_name()  # a bad model directory fails here, not in every worker
-    except (ValueError, ModelLoadError) as exc:
-        typer.echo(f"cannot load the model: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    _tagger_name(spec)  # a bad model directory fails here, not in every worker
     app_ = create_app(spec, max_bytes=max_bytes, timeout=timeout, concurrency=concurrency, read_timeout=read_timeout)
     uvicorn.run(
         app_, host=host, port=port, log_level="info", http=header_timeout_protocol(header_timeout), timeout_keep_alive=5

@@ -22,6 +22,11 @@ TABLES = ("active", "applications", "review")
 DISAGREED = 0.5  # the most a cell may be trusted that two taggers read differently, with no rule to decide
 
 
+def joined_name(names: list[str]) -> str:
+    """The tagger name a record carries when several taggers read it: ``model:xxgk-char-bert-3+rules-1``."""
+    return "+".join(names)
+
+
 @dataclass(frozen=True)
 class Reading:
     """One tagger's reading of a report: its assembly, cells (contract form) and checks."""

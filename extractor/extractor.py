@@ -7,11 +7,13 @@ by the library, the CLI, batch workers, the service and the Label Studio backend
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.calibration import CALIBRATION_FILE, Calibration, apply
 from extractor.config import LIMITS, Limits
+from extractor.crosscheck import joined_name
 from extractor.errors import InputError
 from extractor.io.ocr import OcrEngine, RapidOcrEngine
 from extractor.pipeline import error_record, extract
@@ -41,6 +43,11 @@ class ExtractorSpec:
 
         return load_tagger(self.tagger, self.model_dir)
 
+    @property
+    def cross_checked(self) -> bool:
+        """The rule tagger reads beside the model (never beside itself)."""
+        return self.cross_check and self.tagger == "model"
+
     def tagger_name(self) -> str:
         """The name the loaded tagger will have, read without loading it (no torch): 'rules-1', 'model:…'.
         Raises ``ModelLoadError`` for a model directory without a usable manifest."""
@@ -55,7 +62,7 @@ class ExtractorSpec:
         from extractor.tagging.windows import manifest_model_id, model_name
 
         name = model_name(manifest_model_id(self.model_dir or default_model_dir()))
-        return f"{name}+{RuleTagger.name}" if self.cross_check else name
+        return joined_name([name, RuleTagger.name]) if self.cross_checked else name
 
     def calibration_file(self) -> Path | None:
         if not self.calibrate:
@@ -108,7 +115,7 @@ class Extractor:
         calibration = Calibration.load(calibration_file) if calibration_file else None
         tagger = spec.load_tagger()
         second = None
-        if spec.cross_check and spec.tagger == "model":
+        if spec.cross_checked:
             from extractor.tagging.rules import RuleTagger
 
             second = RuleTagger()
@@ -117,7 +124,9 @@ class Extractor:
     @property
     def name(self) -> str:
         """The tagger's id and version, as records carry it in ``tagger`` (``model:…+rules-1`` cross-checked)."""
-        return f"{self.tagger.name}+{self.cross_check.name}" if self.cross_check else self.tagger.name
+        if self.cross_check is None:
+            return self.tagger.name
+        return joined_name([self.tagger.name, self.cross_check.name])
 
     def extract(self, source: SourceDoc) -> ExtractionOutput:
         out = extract(source, tagger=self.tagger, cross_check=self.cross_check)
@@ -131,11 +140,7 @@ class Extractor:
 
     def extract_bytes(self, name: str, data: bytes) -> ExtractionOutput:
         """Never raises for a bad document: an unreadable one, or a bug on it, gives an error record."""
-        try:
-            source = self.read(name, data)
-        except InputError as exc:
-            return error_record(name, data, "input_error", str(exc))
-        return self._guarded(name, source)
+        return self._guarded(name, lambda: self.extract(self.read(name, data)), data)
 
     def extract_path(self, path: str | Path) -> ExtractionOutput:
         """Never raises for a bad document (see ``extract_bytes``)."""
@@ -147,9 +152,13 @@ class Extractor:
             return error_record(str(path), None, "input_error", str(exc))
         return self.extract_bytes(str(path), data)
 
-    def _guarded(self, name: str, source: SourceDoc) -> ExtractionOutput:
+    @staticmethod
+    def _guarded(name: str, run: Callable[[], ExtractionOutput], data: bytes) -> ExtractionOutput:
+        """``run()``, with an unreadable input, a memory breach or a bug (reading included) as an error record."""
         try:
-            return self.extract(source)
+            return run()
+        except InputError as exc:
+            return error_record(name, data, "input_error", str(exc))
         except MemoryError:
             return error_record(name, None, "memory_limit", "the document needed more memory than the worker may use")
         except Exception as exc:  # a bug on one document must not stop a batch; it is logged with its traceback

@@ -9,7 +9,7 @@ from extractor import template as tpl
 from extractor.assemble import Assembly, CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
-from extractor.crosscheck import Reading, combine
+from extractor.crosscheck import Reading, combine, joined_name
 from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
@@ -103,7 +103,7 @@ def read_document(doc: NormalizedDoc, taggers: list[Tagger], year: int | None = 
         more = other.tag(doc)
         readings.append(Reading(more.tagger, *read_tables(more, year)))
     combined, cells, checks, notes = combine(readings)
-    return combined, cells, checks, "+".join(r.tagger for r in readings), notes
+    return combined, cells, checks, joined_name([r.tagger for r in readings]), notes
 
 
 def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = None) -> ExtractionOutput:

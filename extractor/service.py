@@ -44,18 +44,9 @@ class _Workers:
     """Documents in killable worker processes (pebble, forked from a forkserver as in ``batch``)."""
 
     def __init__(self, spec: ExtractorSpec, workers: int) -> None:
-        import multiprocessing
+        from extractor.batch import worker_pool
 
-        from pebble import ProcessPool
-
-        from extractor.batch import _init_worker
-
-        self.pool = ProcessPool(
-            max_workers=workers,
-            initializer=_init_worker,
-            initargs=(spec,),
-            context=multiprocessing.get_context("forkserver"),
-        )
+        self.pool = worker_pool(spec, workers)
 
     async def run(self, name: str, data: bytes, timeout: float) -> ExtractionOutput:
         """Raises ``TimeoutError`` past ``timeout`` (the worker is killed), ``InputError`` for an unreadable file."""
@@ -63,7 +54,9 @@ class _Workers:
 
         from pebble import ProcessExpired
 
-        future = self.pool.schedule(_work_bytes, args=(name, data), timeout=timeout)
+        from extractor.batch import work_bytes
+
+        future = self.pool.schedule(work_bytes, args=(name, data), timeout=timeout)
         try:
             text = await asyncio.wrap_future(future)
         except FutureTimeout as exc:
@@ -78,13 +71,6 @@ class _Workers:
     def close(self) -> None:
         self.pool.stop()
         self.pool.join(timeout=10)
-
-
-def _work_bytes(name: str, data: bytes) -> str:
-    from extractor import batch
-
-    assert batch._WORKER is not None, "worker not initialised"
-    return batch._WORKER.extract_bytes(name, data).to_json()
 
 
 def create_app(

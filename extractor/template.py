@@ -240,6 +240,11 @@ def may_be_extra_row(label: str) -> bool:
     return label.count("(") == label.count(")") and label.count("（") == label.count("）")
 
 
+# What follows a number that is a date, a share or a counted figure of the prose (2022年12月31日, 40%, 1765件),
+# never a table cell: table cells print bare numbers (money with 万元/元 excepted).
+PROSE_FIGURE = re.compile(r"[ \t]*[年月日%件条个项次篇]")
+
+
 # Column words of table 四: two of them in a region mean the table is printed, values or not.
 REVIEW_COLUMN_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|未经复议直接起诉|复议后起诉")
 

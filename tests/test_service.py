@@ -170,19 +170,33 @@ def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(workers
 
 
 def test_a_streamed_upload_is_refused_as_soon_as_it_passes_the_limit(workers_server):
-    base, _, _ = workers_server
+    """Chunked, so no Content-Length warns the server: the 413 must come while the body is still streaming."""
+    import select
 
-    def chunks():  # type: ignore[no-untyped-def]
-        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
-        for _ in range(100):  # 100 × 64 KB: far past the limit, never all sent
-            yield b"0" * 65536
-
-    headers = {"content-type": "multipart/form-data; boundary=b"}
-    try:
-        reply = httpx.post(f"{base}/extract", content=chunks(), headers=headers, timeout=30)
-    except httpx.HTTPError:  # the server may close before the client finishes sending
-        return
-    assert reply.status_code == 413
+    _, port, _ = workers_server
+    head = (
+        b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+    chunk = b"0" * 65536
+    answer = b""
+    sent = 0
+    with _socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(head + b"%x\r\n%s\r\n" % (len(part), part))
+        for _ in range(100):  # 6.5 MB offered: far past the 200 KB limit, never all sent
+            if select.select([conn], [], [], 0)[0]:
+                break
+            try:
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:  # the server stopped reading after its answer
+                break
+            sent += len(chunk)
+            time.sleep(0.005)  # the server runs in a thread of this process: let it read
+        with contextlib.suppress(OSError):
+            answer = conn.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent < 100 * len(chunk)  # refused before the whole body had been sent
 
 
 def test_a_stalled_body_gets_408_and_slow_headers_are_cut_off(workers_server):

@@ -62,9 +62,9 @@ COL_RX = re.compile(
     )
 )
 # A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、".
-# Not a date, a share or a counted figure of the prose (2022年12月31日, 40%, 1765件): those are never cells.
+# Not a date, a share or a counted figure of the prose (``template.PROSE_FIGURE``): those are never cells.
 VALUE_RX = re.compile(
-    r"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|[ \t]*[年月日%件条个项次篇])"
+    rf"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
 )
 BLANK_RX = re.compile(r"(?:(?<=[\t\n ])|^)(?:—+|/|-|--|无|\\)(?=[\t\n ]|$)", re.MULTILINE)
 # A row label the template does not have (行政确认 in table 二, a local extra row): a line that starts with a
