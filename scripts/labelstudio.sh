@@ -47,7 +47,13 @@ case "${1:-}" in
     ;;
   start)
     credentials
-    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then exit 0; fi
+    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+      # ours (started from this data dir, so it knows this token), or another one holding the port
+      if [ -f "$DATA/server.pid" ] && kill -0 "$(cat "$DATA/server.pid")" 2>/dev/null; then exit 0; fi
+      echo "port $PORT already serves a Label Studio that was not started from $DATA (its token differs);" \
+        "stop it or set XXGK_LS_PORT" >&2
+      exit 1
+    fi
     # SSRF protection on, with Label Studio's own list of reserved networks less the loopback range only: the ML
     # backend it must reach is ours, on 127.0.0.1 (the server binds there only); every other reserved network stays
     # banned for URL imports, webhooks, storages and backends alike.
