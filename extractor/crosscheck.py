@@ -12,11 +12,13 @@ tagger, and a disagreement, are said in the review reasons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from extractor.assemble import Assembly
+from extractor.assemble import CellDraft
 from extractor.constraints import evaluate
-from extractor.schema import Cell, CellStatus, Check, CheckStatus
+from extractor.resolve import Resolution
+from extractor.schema import CellStatus, Check, CheckStatus
 
 TABLES = ("active", "applications", "review")
 DISAGREED = 0.5  # the most a cell may be trusted that two taggers read differently, with no rule to decide
@@ -29,19 +31,26 @@ def joined_name(names: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Reading:
-    """One tagger's reading of a report: its assembly, cells (contract form) and checks."""
+    """One tagger's reading of a report: its resolved tables and their checks."""
 
     tagger: str
-    assembly: Assembly
-    cells: dict[str, Cell]
+    resolution: Resolution
     checks: list[Check]
+
+    @property
+    def cells(self) -> Mapping[str, CellDraft]:
+        return self.resolution.cells
+
+
+def _of(table: str, path: str) -> bool:
+    return path.split(".", 1)[0] == table
 
 
 def table_score(reading: Reading, table: str) -> tuple[int, int, int, int, int]:
     """(failing rules, unassessable rules, missing, repaired or inferred, blank cells) of ``table``; lower is
     better."""
-    checks = [c for c in reading.checks if c.rule.startswith(f"{table}.")]
-    cells = [c for k, c in reading.cells.items() if k.startswith(f"{table}.")]
+    checks = [c for c in reading.checks if _of(table, c.rule)]
+    cells = [c for k, c in reading.cells.items() if _of(table, k)]
     return (
         sum(c.status is CheckStatus.FAIL for c in checks),
         sum(c.status is CheckStatus.NOT_ASSESSABLE for c in checks),
@@ -51,22 +60,22 @@ def table_score(reading: Reading, table: str) -> tuple[int, int, int, int, int]:
     )
 
 
-def combine(readings: list[Reading]) -> tuple[Assembly, dict[str, Cell], list[Check], list[str]]:
-    """The per-table best of ``readings`` (the first is the primary): assembly, cells, checks, and a reason for
-    every table taken from another reading than the first."""
+def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]]:
+    """The per-table best of ``readings`` (the first is the primary): the resolution, its checks, and a reason
+    for every table taken from another reading than the first."""
     primary = readings[0]
     layouts: dict[str, str] = {}
-    cells: dict[str, Cell] = {}
-    issues = [i for i in primary.assembly.issues if i.path.split(".", 1)[0] not in TABLES]
+    cells: dict[str, CellDraft] = {}
+    issues = [i for i in primary.resolution.issues if i.path.split(".", 1)[0] not in TABLES]
     rules = []
     notes = []
     cut = None
     for table in TABLES:
-        found = [r for r in readings if table in r.assembly.layouts]
+        found = [r for r in readings if table in r.resolution.layouts]
         if not found:
-            issues += [i for i in primary.assembly.issues if i.path.split(".", 1)[0] == table]
+            issues += [i for i in primary.resolution.issues if _of(table, i.path)]
             continue
-        if not any(r.name.startswith(f"{table}.") for r in found[0].assembly.rules):
+        if not any(_of(table, r.name) for r in found[0].resolution.rules):
             best = found[0]  # no arithmetic to choose by: the first tagger's reading, doubted where others differ
             doubted = _doubt(best, found[1:], table)
             cells.update(doubted)
@@ -74,35 +83,33 @@ def combine(readings: list[Reading]) -> tuple[Assembly, dict[str, Cell], list[Ch
                 notes.append(f"{table}: the taggers read {len(doubted)} cells differently; no rule decides, flagged")
         else:
             best = min(found, key=lambda r: (table_score(r, table), readings.index(r)))
-        layouts[table] = best.assembly.layouts[table]
-        cells.update({k: c for k, c in best.cells.items() if k.startswith(f"{table}.") and k not in cells})
-        issues += [i for i in best.assembly.issues if i.path.split(".", 1)[0] == table]
-        rules += [r for r in best.assembly.rules if r.name.startswith(f"{table}.")]
-        if best.assembly.cut is not None and best.assembly.cut[0] == table:
-            cut = best.assembly.cut
+        chosen = best.resolution
+        layouts[table] = chosen.layouts[table]
+        cells.update({k: c for k, c in chosen.cells.items() if _of(table, k) and k not in cells})
+        issues += [i for i in chosen.issues if _of(table, i.path)]
+        rules += [r for r in chosen.rules if _of(table, r.name)]
+        if chosen.cut is not None and chosen.cut.table == table:
+            cut = chosen.cut
         if best is not primary:
-            theirs = table_score(primary, table) if table in primary.assembly.layouts else None
+            theirs = table_score(primary, table) if table in primary.resolution.layouts else None
             notes.append(
                 f"{table}: the {best.tagger} reading kept (failing, unassessable, missing, repaired, blank: "
                 f"{table_score(best, table)} against {primary.tagger}'s {theirs or 'no table'})"
             )
-    template = layouts.get("active") or layouts.get("applications") or "unknown"
-    assembly = Assembly(template=template, layouts=layouts, cells={}, issues=issues, rules=rules, cut=cut)
-    return assembly, cells, evaluate(rules, cells), notes
+    combined = Resolution(layouts=layouts, cells=cells, issues=tuple(issues), rules=tuple(rules), cut=cut)
+    return combined, evaluate(list(rules), cells), notes
 
 
-def _doubt(kept: Reading, others: list[Reading], table: str) -> dict[str, Cell]:
+def _doubt(kept: Reading, others: list[Reading], table: str) -> dict[str, CellDraft]:
     """The cells of ``kept`` that another reading has with another value, each with that value as an
     alternative and its confidence capped at ``DISAGREED``."""
-    out: dict[str, Cell] = {}
+    out: dict[str, CellDraft] = {}
     for key, cell in kept.cells.items():
-        if not key.startswith(f"{table}."):
+        if not _of(table, key):
             continue
         read = [o.cells[key] for o in others if key in o.cells and o.cells[key].status is not CellStatus.MISSING]
         seen = {str(c.value) for c in read} - {str(cell.value)}
         if seen:
-            alternatives = [*cell.alternatives, *([v] for v in sorted(seen))]
-            out[key] = cell.model_copy(
-                update={"confidence": min(cell.confidence, DISAGREED), "alternatives": alternatives}
-            )
+            alternatives = (*cell.alternatives, *((v,) for v in sorted(seen)))
+            out[key] = replace(cell, confidence=min(cell.confidence, DISAGREED), alternatives=alternatives)
     return out

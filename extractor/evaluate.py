@@ -229,14 +229,13 @@ def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
     from seqeval.metrics import classification_report
 
     from extractor.io.readers import source_from_bytes
-    from extractor.offsets import OffsetMap
+    from extractor.normalize import as_is
     from extractor.tagging.alignment import spans_to_tags
-    from extractor.types import NormalizedDoc
 
     truth, predicted = [], []
     for ex in examples:  # the example text is already normalized: it is tagged as it stands
         source = source_from_bytes(f"{ex.id}.txt", ex.text.encode("utf-8"))
-        doc = NormalizedDoc(source, ex.text, OffsetMap.identity(len(ex.text)))
+        doc = as_is(source, ex.text)
         truth.append(spans_to_tags(len(ex.text), ex.spans))
         predicted.append(spans_to_tags(len(ex.text), tagger.tag(doc).spans))
     header = f"span F1 of {getattr(tagger, 'name', tagger)} on {len(examples)} documents (seqeval, exact spans)\n"

@@ -7,7 +7,7 @@ from collections import Counter
 from decimal import Decimal
 
 from extractor.schema import Figure, Meta, Section, SectionKey
-from extractor.segment import find_headings, section_bounds
+from extractor.segment import section_bounds
 from extractor.types import NormalizedDoc
 
 _GAP = r"[ \t\n]*"  # a title broken over lines
@@ -168,7 +168,7 @@ def _expand(agency: str, text: str, title_end: int) -> str:
 
 
 def find_sections(doc: NormalizedDoc) -> dict[SectionKey, Section]:
-    headings = find_headings(doc.text)
+    headings = doc.headings
     bounds = section_bounds(doc.text, headings)
     out: dict[SectionKey, Section] = {}
     for h in headings:

@@ -15,15 +15,14 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 
 from extractor.annotate import ls_result
 from extractor.io.readers import source_from_bytes
-from extractor.offsets import OffsetMap
+from extractor.normalize import as_is
 from extractor.tagging import Tagger
-from extractor.types import NormalizedDoc
 
 
 def predict_text(tagger: Tagger, text: str) -> dict[str, Any]:
     """One Label Studio prediction for a task text (already normalized: tagged as it stands)."""
     source = source_from_bytes("task.txt", text.encode("utf-8"))
-    tagged = tagger.tag(NormalizedDoc(source, text, OffsetMap.identity(len(text))))
+    tagged = tagger.tag(as_is(source, text))
     score = min((sp.score for sp in tagged.spans), default=1.0)
     return {"result": ls_result(text, tagged.spans, True), "score": round(score, 4), "model_version": tagger.name}
 

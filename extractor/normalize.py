@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from extractor.io.decode import _score
 from extractor.offsets import OffsetMap, TextBuilder
+from extractor.segment import find_headings
 from extractor.types import NormalizedDoc, SourceDoc
 
 Edit = tuple[int, int, str]  # replace text[start:end] by the string
@@ -310,4 +311,9 @@ def normalize(source: SourceDoc) -> NormalizedDoc:
         notes.append(f"{name}:{len(edits)}")
         text, inner = apply_edits(text, edits)
         offsets = offsets.then(inner)
-    return NormalizedDoc(source=source, text=text, offsets=offsets, notes=tuple(notes))
+    return NormalizedDoc(source, text, offsets, tuple(notes), tuple(find_headings(text)))
+
+
+def as_is(source: SourceDoc, text: str) -> NormalizedDoc:
+    """``text`` taken as already normalized (a corpus example, a Label Studio task): tagged as it stands."""
+    return NormalizedDoc(source, text, OffsetMap.identity(len(text)), (), tuple(find_headings(text)))

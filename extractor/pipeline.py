@@ -6,13 +6,14 @@ import logging
 import re
 
 from extractor import template as tpl
-from extractor.assemble import Assembly, CellDraft, assemble
+from extractor.assemble import CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
 from extractor.crosscheck import Reading, combine, joined_name
 from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
+from extractor.resolve import Resolution, resolve
 from extractor.schema import (
     Cell,
     CellStatus,
@@ -45,7 +46,7 @@ def cell_from_draft(doc: NormalizedDoc, key: str, draft: CellDraft) -> Cell:
             span=None,
             confidence=draft.confidence,
             status=draft.status,
-            alternatives=draft.alternatives,
+            alternatives=[list(a) for a in draft.alternatives],
             row_label=row_label,
             column_label=column_label,
         )
@@ -59,51 +60,60 @@ def cell_from_draft(doc: NormalizedDoc, key: str, draft: CellDraft) -> Cell:
         span=span,
         confidence=round(confidence, 4),
         status=draft.status,
-        alternatives=draft.alternatives,
+        alternatives=[list(a) for a in draft.alternatives],
         box=layout.box(*span) if layout else None,
         row_label=row_label,
         column_label=column_label,
     )
 
 
-def _template(assembly: Assembly, cells: dict[str, Cell], doc: NormalizedDoc, year: int | None) -> str:
+def _template(resolution: Resolution, cells: dict[str, Cell], doc: NormalizedDoc, year: int | None) -> str:
     """The layout of the tables printed, not of words in the narrative: the found tables decide; without them
     the pre-2019 statistics table, a year before 2019, or (no year) pre-2019 section titles say pre2019."""
     text = doc.text
     read = sum(c.status is not CellStatus.MISSING for c in cells.values())
     old_table = bool(_PRE2019_TABLE.search(text))
-    if assembly.layouts and not (read < FEW_CELLS and (old_table or (year is not None and year <= 2018))):
-        if assembly.template != "unknown":
-            return assembly.template
+    if resolution.layouts and not (read < FEW_CELLS and (old_table or (year is not None and year <= 2018))):
+        if resolution.template != "unknown":
+            return resolution.template
         return "2019" if year in (2019, 2020) else "2021"  # table 四 alone is the same in both layouts
     if old_table or (year is not None and year <= 2018) or (year is None and _PRE2019_PROSE.search(text)):
         return "pre2019"
     return "unknown"
 
 
-def read_tables(tagged: TaggedDoc, year: int | None = None) -> tuple[Assembly, dict[str, Cell], list[Check]]:
-    """Tagged text → the assembled tables, their cells (offsets into the original text) and rule checks."""
-    assembly = assemble(tagged, year)
-    cells = {k: cell_from_draft(tagged.doc, k, d) for k, d in assembly.cells.items()}
-    return assembly, cells, evaluate(assembly.rules, cells)
+def resolved(tagged: TaggedDoc, year: int | None = None) -> tuple[Resolution, list[Check]]:
+    """Tagged text → the tables assembled as readings, resolved by their arithmetic, and the rule checks."""
+    resolution = resolve(assemble(tagged, year))
+    return resolution, evaluate(list(resolution.rules), resolution.cells)
 
 
-Tables = tuple[Assembly, dict[str, Cell], list[Check], str, list[str]]  # assembly, cells, checks, tagger, notes
+def read_tables(tagged: TaggedDoc, year: int | None = None) -> tuple[Resolution, dict[str, Cell], list[Check]]:
+    """Tagged text → the resolved tables, their cells (offsets into the original text) and rule checks."""
+    resolution, checks = resolved(tagged, year)
+    return resolution, contract_cells(tagged.doc, resolution), checks
+
+
+def contract_cells(doc: NormalizedDoc, resolution: Resolution) -> dict[str, Cell]:
+    return {k: cell_from_draft(doc, k, d) for k, d in resolution.cells.items()}
+
+
+Tables = tuple[Resolution, list[Check], str, list[str]]  # resolution, checks, tagger, notes
 
 
 def read_document(doc: NormalizedDoc, taggers: list[Tagger], year: int | None = None) -> Tables:
     """The tables as the first tagger reads them, or, with more taggers, table by table the reading the
-    template's arithmetic supports best (``crosscheck``): assembly, cells, checks, tagger name, and notes."""
+    template's arithmetic supports best (``crosscheck``): resolution, checks, tagger name, and notes."""
     tagged = taggers[0].tag(doc)
-    assembly, cells, checks = read_tables(tagged, year)
+    resolution, checks = resolved(tagged, year)
     if len(taggers) == 1:
-        return assembly, cells, checks, tagged.tagger, []
-    readings = [Reading(tagged.tagger, assembly, cells, checks)]
+        return resolution, checks, tagged.tagger, []
+    readings = [Reading(tagged.tagger, resolution, checks)]
     for other in taggers[1:]:
         more = other.tag(doc)
-        readings.append(Reading(more.tagger, *read_tables(more, year)))
-    combined, cells, checks, notes = combine(readings)
-    return combined, cells, checks, joined_name([r.tagger for r in readings]), notes
+        readings.append(Reading(more.tagger, *resolved(more, year)))
+    combined, checks, notes = combine(readings)
+    return combined, checks, joined_name([r.tagger for r in readings]), notes
 
 
 def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = None) -> ExtractionOutput:
@@ -112,17 +122,18 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
     doc = normalize(source)
     meta = find_meta(doc)
     taggers = [tagger, *([cross_check] if cross_check else [])]
-    assembly, cells, checks, tagger_name, notes = read_document(doc, taggers, meta.year)
-    reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in assembly.issues if i.code.value != "row_not_found"]
+    resolution, checks, tagger_name, notes = read_document(doc, taggers, meta.year)
+    cells = contract_cells(doc, resolution)
+    reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in resolution.issues if i.code.value != "row_not_found"]
     reasons += notes
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
-    template = _template(assembly, cells, doc, meta.year)
+    template = _template(resolution, cells, doc, meta.year)
     text_end = None
     if template == "pre2019":  # words of the narrative read as a table: not the official tables
         cells, checks = {}, []
-    elif assembly.cut is not None:
-        table, after = assembly.cut
-        text_end = TextEnd(table=table, after=after, offset=len(source.raw_text))  # type: ignore[arg-type]
+    elif resolution.cut is not None:
+        table, after = resolution.cut.table, resolution.cut.after
+        text_end = TextEnd(table=table, after=after, offset=len(source.raw_text))
         reasons.append(f"{table}: the text ends inside the table after {after or 'its header'}; later cells missing")
     uncertain = any(c.status in (CellStatus.MISSING, CellStatus.REPAIRED, CellStatus.INFERRED) for c in cells.values())
     return ExtractionOutput(
@@ -134,7 +145,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
             + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin"))),
         ),
         template=template,  # type: ignore[arg-type]
-        template_detail={} if template == "pre2019" else assembly.layouts,
+        template_detail={} if template == "pre2019" else dict(resolution.layouts),
         meta=meta,
         sections=find_sections(doc),
         cells=cells,

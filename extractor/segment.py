@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from extractor.schema import SectionKey, TableKey
+from extractor.types import Heading
 
 # Headings in report order. Each must follow the previous one; numbering may be missing or odd.
 SECTION_PATTERNS: tuple[tuple[SectionKey, str], ...] = (
@@ -43,13 +44,6 @@ TABLE_START: dict[TableKey, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Heading:
-    key: SectionKey
-    start: int
-    end: int
-
-
 def find_headings(text: str) -> list[Heading]:
     """First occurrence of each heading after the previous one found, preferring line starts."""
     found: list[Heading] = []
@@ -66,7 +60,7 @@ def find_headings(text: str) -> list[Heading]:
     return found
 
 
-def section_bounds(text: str, headings: list[Heading]) -> dict[SectionKey, tuple[int, int]]:
+def section_bounds(text: str, headings: Sequence[Heading]) -> dict[SectionKey, tuple[int, int]]:
     """Section key → (heading start, next heading start or end of text)."""
     bounds: dict[SectionKey, tuple[int, int]] = {}
     for i, h in enumerate(headings):
@@ -75,7 +69,7 @@ def section_bounds(text: str, headings: list[Heading]) -> dict[SectionKey, tuple
     return bounds
 
 
-def table_regions(text: str, headings: list[Heading]) -> dict[TableKey, tuple[int, int]]:
+def table_regions(text: str, headings: Sequence[Heading]) -> dict[TableKey, tuple[int, int]]:
     bounds = section_bounds(text, headings)
     regions: dict[TableKey, tuple[int, int]] = {}
     for section, table in SECTION_TABLE.items():

@@ -117,6 +117,8 @@ APPLICATIONS_2019: tuple[RowDef, ...] = (
     *_TAIL_ROWS,
 )
 APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补|缴纳费用|按收费通知")
+# Printed by the 2019 table 三 (its total is row (七)) when the 2021 markers are not.
+APPLICATIONS_2019_MARKERS = re.compile(r"[(（]七[)）]\s*总计|结转下年度")
 
 RESULT_ROWS_2021 = tuple(r.key for r in APPLICATIONS_2021[2:-2])
 RESULT_ROWS_2019 = tuple(r.key for r in APPLICATIONS_2019[2:-2])
@@ -218,8 +220,7 @@ def table_keys(table: str, layout: str) -> list[str]:
     """Every cell key of ``table`` ('active', 'applications', 'review') in ``layout``, in printed order."""
     if table == "review":
         return review_keys()
-    rows = active_rows(layout) if table == "active" else application_rows(layout)
-    return [f"{table}.{r.key}.{c}" for r in rows for c in r.columns]
+    return [f"{table}.{r.key}.{c}" for r in table_rows(table, layout) for c in r.columns]
 
 
 # Labels of groups of rows in table 三 (三、本年度办理结果, （三）不予公开 …): they head rows, they own no values.
@@ -255,3 +256,8 @@ def active_rows(template: str) -> tuple[RowDef, ...]:
 
 def application_rows(template: str) -> tuple[RowDef, ...]:
     return APPLICATIONS_2019 if template == "2019" else APPLICATIONS_2021
+
+
+def table_rows(table: str, layout: str) -> tuple[RowDef, ...]:
+    """The rows of table 二 ('active') or 三 ('applications') in ``layout``."""
+    return active_rows(layout) if table == "active" else application_rows(layout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extractor.offsets import OffsetMap
-from extractor.schema import Box, SourceFormat
+from extractor.schema import Box, SectionKey, SourceFormat
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,24 @@ class SourceDoc:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A section heading found in the normalized text (一、总体情况 …), at ``[start, end)``."""
+
+    key: SectionKey
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class NormalizedDoc:
-    """Normalized text and its map to ``source.raw_text``; ``notes`` say which repairs were applied."""
+    """Normalized text and its map to ``source.raw_text``; ``notes`` say which repairs were applied;
+    ``headings``: the section headings, found once (``segment.find_headings``) for every later stage."""
 
     source: SourceDoc
     text: str
     offsets: OffsetMap
     notes: tuple[str, ...] = ()
+    headings: tuple[Heading, ...] = ()
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets.source_span(start, end)

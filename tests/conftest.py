@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from extractor.tagging.rules import RuleTagger
+
+# The default run is reproducible: the same generated cases every time (a failure in CI is a failure here).
+# HYPOTHESIS_PROFILE=explore draws new cases each run, to look for failures nobody has seen yet.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from extractor import template as tpl
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
-from extractor.repair import Piece, enumerate_splits, sum_rule
+from extractor.splits import Piece, enumerate_splits, sum_rule
 
 HEADER = (
     "三、收到和处理政府信息公开申请情况\n申请人情况\n"

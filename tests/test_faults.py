@@ -34,7 +34,7 @@ def test_timeouts_with_the_model_tagger_end_the_run_instead_of_hanging(tmp_path:
     paths = write_reports(tmp_path / "in", 3)
     out = tmp_path / "out.jsonl"
     started = time.monotonic()
-    summary = run_batch(paths, out, ExtractorSpec("model"), tagger_name="m", workers=1, timeout=0.05)
+    summary = run_batch(paths, out, ExtractorSpec("model"), tagger_name="m", workers=1, timeout=0.005)
     assert time.monotonic() - started < 240
     assert [r["error"]["kind"] for r in read_records(out)] == ["timeout"] * 3
     assert summary.errors == 3

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from extractor import template as tpl
-from extractor.segment import SECTION_PATTERNS, find_headings, table_regions
+from extractor.segment import SECTION_PATTERNS, table_regions
 from extractor.types import NormalizedDoc, Span, TaggedDoc
 
 _ROW_PATTERNS = tuple(
@@ -66,7 +66,8 @@ COL_RX = re.compile(
 VALUE_RX = re.compile(
     rf"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
 )
-BLANK_RX = re.compile(r"(?:(?<=[\t\n ])|^)(?:—+|/|-|--|无|\\)(?=[\t\n ]|$)", re.MULTILINE)
+# a blank marker is a cell of its own: bounded by layout (spaces, tabs, line breaks, a pipe table's bars)
+BLANK_RX = re.compile(r"(?:(?<=[\t\n |])|^)(?:—+|/|-|--|无|\\)(?=[\t\n |]|$)", re.MULTILINE)
 # A row label the template does not have (行政确认 in table 二, a local extra row): a line that starts with a
 # word and is followed by a value. Tagged ROW so that it bounds the values around it: they never feed a
 # template row (the assembler aligns only template labels).
@@ -81,7 +82,7 @@ class RuleTagger:
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         text = doc.text
-        headings = find_headings(text)
+        headings = doc.headings
         spans: list[Span] = [Span(h.start, h.end, "SECTION") for h in headings]
         for start, end in table_regions(text, headings).values():
             spans.extend(self._tag_table(text, start, end))

@@ -1,6 +1,7 @@
-"""Readings of glued digit runs (``713000074`` → 71|3|0|0|0|0|74), chosen by the tables' own arithmetic.
+"""Readings of glued digit runs (``713000074`` → 71|3|0|0|0|0|74), each block held to its total by ``Rule``.
 
-A reading only splits characters the source printed; no digit is added, dropped or changed.
+A reading only splits characters the source printed; no digit is added, dropped or changed. The assembler
+offers these readings; ``resolve`` chooses among them with the table's arithmetic.
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from extractor.constraints import Rule
 
 _INT = re.compile(r"0|[1-9]\d*")
 _SIGNED = re.compile(r"[+\-]?(?:0|[1-9]\d*)")
@@ -42,22 +46,29 @@ def _as_int(text: str) -> int | None:
     return 0 if _BLANK.fullmatch(text) else None
 
 
+@cache
+def _block_rule(n: int) -> Rule:
+    """A block of ``n`` parts whose last is the total of the others, over positional keys."""
+    return Rule.total_of("block", str(n - 1), tuple(str(i) for i in range(n - 1)))
+
+
 def sum_rule(parts: list[Part]) -> bool:
     """The last part is the sum of the others (row totals, table 四 blocks)."""
     nums = [_as_int(p.text) for p in parts]
     if any(n is None for n in nums):
         return False
-    return nums[-1] == sum(nums[:-1])  # type: ignore[arg-type]
+    return bool(_block_rule(len(parts)).holds({str(i): n for i, n in enumerate(nums)}))
 
 
 def _block_sum(parts: list[Part], bounds: list[int], end: int) -> str | None:
     """The text the part closing the block that ends at ``end`` must have under ``sum_rule``."""
     b = bounds.index(end)
     lo = bounds[b - 1] if b else 0
-    try:
-        return str(sum(_as_int(p.text) for p in parts[lo:]))  # type: ignore[misc]
-    except TypeError:
+    nums = [_as_int(p.text) for p in parts[lo:]]
+    if any(n is None for n in nums):
         return None
+    total = _block_rule(end - lo).solve({str(i): n for i, n in enumerate(nums)}, str(end - lo - 1))
+    return None if total is None else str(total)
 
 
 def enumerate_splits(

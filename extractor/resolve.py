@@ -1,0 +1,266 @@
+"""Assembly → Resolution: the repair engine, choosing among the readings of each table by its arithmetic.
+
+The assembler offers, for every row, each reading its printed characters allow (a glued run's splits, a short
+row's placements, an OCR'd value's look-alike digits, a blank at the row's edge read or not). Here a row with
+one reading is kept; the combination of the others that satisfies every rule of the table is chosen when it
+is unique (fewest cells left empty first, then figures the narrative states, then the likeliest placement);
+cells on which the remaining combinations disagree stay missing, with their alternatives. Nothing is invented:
+every value kept is one the source printed, and what was chosen, and why, is an ``Issue``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from extractor import template as tpl
+from extractor.assemble import MISSING, Assembly, CellDraft, Reading, RowReadings, TableReading
+from extractor.constraints import Rule
+from extractor.schema import CellStatus, Issue, IssueCode, TableKey
+
+MAX_COMBINATIONS = 2000
+MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
+SHOWN_ALTERNATIVES = 8
+
+Combo = tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class TextCut:
+    """The text ends inside ``table``, after the cell ``after`` (None: inside its header); later cells missing."""
+
+    table: TableKey
+    after: str | None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The tables found (each with its layout), every cell of each (``missing`` where nothing was read), the
+    issues of reading and choosing, the rules that apply and, when the text stops inside a table, where."""
+
+    layouts: Mapping[TableKey, str]
+    cells: Mapping[str, CellDraft]
+    issues: tuple[Issue, ...]
+    rules: tuple[Rule, ...]
+    cut: TextCut | None = None
+
+    @property
+    def template(self) -> str:
+        return self.layouts.get("active") or self.layouts.get("applications") or "unknown"
+
+
+def resolve(assembly: Assembly) -> Resolution:
+    cells: dict[str, CellDraft] = {}
+    issues: list[Issue] = []
+    rules: list[Rule] = []
+    for table in assembly.tables.values():
+        chosen, why = choose(table)
+        cells.update(chosen)
+        issues += [*table.issues, *why]
+        rules += table.rules
+        for key in tpl.table_keys(table.table, table.layout):  # every cell of a table found is in the output
+            cells.setdefault(key, MISSING)
+    return Resolution(
+        layouts={t: r.layout for t, r in assembly.tables.items()},
+        cells=cells,
+        issues=(*issues, *assembly.issues),
+        rules=tuple(rules),
+        cut=_cut(assembly, cells),
+    )
+
+
+def _cut(assembly: Assembly, cells: Mapping[str, CellDraft]) -> TextCut | None:
+    """Where the text ends inside a found table whose last cells are missing."""
+    last = [t for t in assembly.tables.values() if t.region[1] >= assembly.text_length]
+    if not last:
+        return None
+    table = max(last, key=lambda t: t.region[0])
+    keys = tpl.table_keys(table.table, table.layout)
+    if cells[keys[-1]].status is not CellStatus.MISSING:
+        return None
+    read = [k for k in keys if cells[k].status is not CellStatus.MISSING]
+    return TextCut(table.table, read[-1] if read else None)
+
+
+def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
+    """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique.
+
+    Among combinations the rules allow, those that leave fewest cells empty are preferred; when several remain,
+    those whose numbers (≥ 10) the narrative states (``evidence``) are. Otherwise differing cells stay empty.
+    """
+    cells: dict[str, CellDraft] = {}
+    for row in table.rows:
+        if len(row.readings) == 1:
+            cells.update(zip(row.keys, row.readings[0], strict=True))
+    rows = [row for row in table.rows if len(row.readings) > 1]
+    if not rows:
+        return cells, []
+    passing = _fewest_gaps(_search(rows, cells, list(table.rules)))
+    if not passing:
+        unresolved, issues = _unresolved(rows)
+        return cells | unresolved, issues
+    pool, how = passing, "the table's rules"
+    if len(pool) > 1 and table.evidence:
+        stated = _by_evidence(pool, table.evidence)
+        if len(stated) < len(pool):
+            pool, how = stated, "figures the report's narrative states"
+    varying = [i for i in range(len(rows)) if len({id(combo[i]) for combo in pool}) > 1]
+    likeliest = _likeliest(rows, varying)
+    if len(pool) > 1 and likeliest in pool:
+        pool, how = [likeliest], f"likelihood ({len(pool)} fit the rules; values in order, the gap before the total)"
+    if len(pool) > 1:
+        ambiguous, issues = _ambiguous(rows, pool, varying)
+        return cells | ambiguous, issues
+    issues = []
+    for row, reading in zip(rows, pool[0], strict=True):
+        cells.update(zip(row.keys, reading, strict=True))
+        issue = _chosen_issue(row.row, reading, how, first=reading is row.readings[0])
+        if issue is not None:
+            issues.append(issue)
+    return cells, issues
+
+
+def _ambiguous(
+    rows: list[RowReadings], pool: list[Combo], varying: list[int]
+) -> tuple[dict[str, CellDraft], list[Issue]]:
+    """Several combinations fit equally: cells on which they agree are kept, the others left empty."""
+    cells: dict[str, CellDraft] = {}
+    issues = []
+    for idx, row in enumerate(rows):
+        if idx in varying:
+            detail = f"{len(pool)} readings remain; cells that differ are left empty"
+            issues.append(Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row.row, detail=detail))
+        cells.update(_consensus(row.keys, [combo[idx] for combo in pool]))
+    return cells, issues
+
+
+def _unresolved(rows: list[RowReadings]) -> tuple[dict[str, CellDraft], list[Issue]]:
+    """No combination satisfies the rules: each row keeps what all its readings as printed agree on (OCR
+    look-alikes set aside), a short row its likeliest placement (cells ``inferred``); the failing checks
+    flag the table."""
+    cells: dict[str, CellDraft] = {}
+    issues = []
+    for row in rows:
+        if _is_placement(row.readings[0]):  # a short row: its likeliest placement, every cell marked inferred
+            as_printed = list(row.readings[:1])
+        else:
+            as_printed = [r for r in row.readings if not any(c.cost for c in r)]
+        if len(as_printed) != 1:
+            issues.append(
+                Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row.row, detail="no reading satisfies the table's rules")
+            )
+        cells.update(_consensus(row.keys, as_printed or list(row.readings)))
+    return cells, issues
+
+
+def _chosen_issue(row: str, reading: Reading, how: str, first: bool) -> Issue | None:
+    """What a row's chosen reading changed, as an issue (None when it is the row as printed)."""
+    if any(c.cost for c in reading):
+        changed = ", ".join(f"{c.alternatives[0][0]}→{c.value}" for c in reading if c.cost)
+        return Issue(code=IssueCode.OCR_REREAD, path=row, detail=f"OCR digits reread {changed}, chosen by {how}")
+    if any(c.status is CellStatus.INFERRED for c in reading):
+        return Issue(code=IssueCode.SHORT_ROW, path=row, detail=f"placement chosen by {how}")
+    if any(c.status is CellStatus.REPAIRED for c in reading):
+        return Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}")
+    if not first:
+        return Issue(code=IssueCode.EDGE_BLANK, path=row, detail=f"a blank marker at the row's edge, chosen by {how}")
+    return None
+
+
+def _search(rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list[Rule]) -> list[Combo]:
+    """Every combination of row readings that no rule contradicts (at most ``MAX_COMBINATIONS``), or [] when
+    the search runs past ``MAX_NODES`` steps (the rows are then flagged, never guessed).
+
+    Exact depth-first search with pruning: rows with the fewest readings go first, and after each row every rule
+    it touches is asked whether it may still hold (``Rule.may_hold``) on what is assigned so far. A cell a
+    reading leaves missing counts as 0 (it is printed nowhere); a cell missing outside these rows makes its
+    rules not assessable. Only the combinations with the fewest OCR look-alike rereads are kept (branch and
+    bound on ``CellDraft.cost``), so the text as printed wins whenever the rules allow it.
+    """
+    base = {k: c.value for k, c in fixed.items() if c.status is not CellStatus.MISSING}
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].readings))
+    covered = set(base) | {k for row in rows for k in row.keys}
+    live = [r for r in rules if all(k in covered for k in r.cells)]
+    touching = [[r for r in live if set(r.cells) & set(rows[i].keys)] for i in order]
+    out: list[Combo] = []
+    chosen: dict[int, Reading] = {}
+    values: dict[str, int | Decimal | None] = dict(base)
+    budget = [MAX_NODES]
+    best = [math.inf]  # the fewest OCR look-alike rereads of any complete combination found so far
+
+    def walk(depth: int, cost: int) -> None:
+        budget[0] -= 1
+        if len(out) >= MAX_COMBINATIONS or budget[0] < 0:
+            return
+        if depth == len(order):
+            if cost < best[0]:
+                out.clear()
+                best[0] = cost
+            out.append(tuple(chosen[i] for i in range(len(rows))))
+            return
+        row = rows[order[depth]]
+        for reading in row.readings:
+            more = cost + sum(c.cost for c in reading)
+            if more > best[0]:
+                continue
+            values.update((k, c.value) for k, c in zip(row.keys, reading, strict=True))
+            if all(rule.may_hold(values) for rule in touching[depth]):
+                chosen[order[depth]] = reading
+                walk(depth + 1, more)
+        for k in row.keys:
+            values.pop(k, None)
+        chosen.pop(order[depth], None)
+
+    walk(0, 0)
+    return out if budget[0] >= 0 else []
+
+
+def _likeliest(rows: list[RowReadings], varying: list[int]) -> Combo | None:
+    """The first reading of every row, when the rows whose reading the rules leave open are all short rows (a
+    short row's first placement is the likeliest: values in order, the gap before the total); None otherwise.
+    Its placed cells stay ``inferred``."""
+    first = tuple(row.readings[0] for row in rows)
+    open_rows = [first[i] for i in varying]
+    return first if open_rows and all(_is_placement(r) for r in open_rows) else None
+
+
+def _is_placement(reading: Reading) -> bool:
+    """A reading of a short row: its values placed by inference, the cells between them missing."""
+    return all(c.status in (CellStatus.INFERRED, CellStatus.MISSING) for c in reading)
+
+
+def _fewest_gaps(combos: list[Combo]) -> list[Combo]:
+    """Readings that account for every printed token beat those that leave a cell missing."""
+    if len(combos) < 2:
+        return combos
+    gaps = [sum(c.status is CellStatus.MISSING for reading in combo for c in reading) for combo in combos]
+    return [combo for combo, g in zip(combos, gaps, strict=True) if g == min(gaps)]
+
+
+def _by_evidence(combos: list[Combo], evidence: frozenset[int]) -> list[Combo]:
+    hits = [
+        sum(c.value in evidence for reading in combo for c in reading if isinstance(c.value, int) and c.value >= 10)
+        for combo in combos
+    ]
+    return [combo for combo, h in zip(combos, hits, strict=True) if h == max(hits)] if max(hits) else combos
+
+
+def _consensus(keys: tuple[str, ...], options: list[Reading]) -> dict[str, CellDraft]:
+    alternatives = tuple(tuple(str(c.value) for c in reading) for reading in _unique(options))[:SHOWN_ALTERNATIVES]
+    out = {}
+    for col, key in enumerate(keys):
+        first = options[0][col]
+        if len({str(o[col].value) for o in options}) == 1:
+            out[key] = replace(first, confidence=first.confidence * 0.8, alternatives=(), cost=0)
+        else:
+            out[key] = replace(MISSING, alternatives=alternatives)
+    return out
+
+
+def _unique(readings: list[Reading]) -> list[Reading]:
+    seen: dict[tuple[str, ...], Reading] = {}
+    for r in readings:
+        seen.setdefault(tuple(str(c.value) for c in r), r)
+    return list(seen.values())
