@@ -3,7 +3,7 @@ document length and with the number of documents.
 
     python benchmarks/bench_batch.py [--docs 60] [--taggers rules model]
 
-Prints markdown tables. Documents are generated reports (``extractor.training.synth``), written to a
+Prints markdown tables. Documents are generated reports (``training.synth``), written to a
 temporary folder first so reading files is part of the measured path, as in a real run.
 """
 
@@ -23,7 +23,7 @@ from extractor.extractor import Extractor, ExtractorSpec
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.tagging.load import load_tagger
-from extractor.training.synth import generate
+from training.synth import generate
 
 
 def write_reports(folder: Path, seeds: range) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Cell accuracy per layout family (``extractor/training/families.py``) on held-out generated reports, for the
+"""Cell accuracy per layout family (``training/families.py``) on held-out generated reports, for the
 model alone, the rules alone and the default (model cross-checked by the rules), with silently wrong cells
 (wrong, read or blank, confidence ≥ 0.9, no failing or unassessable check naming it) and absent cells.
 
@@ -14,8 +14,8 @@ from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.tagging.load import load_tagger
-from extractor.training.families import FAMILIES, with_family
-from extractor.training.synth import generate
+from training.families import FAMILIES, with_family
+from training.synth import generate
 
 FIRST_SEED = 5_000_000  # far from training seeds (0…) and the other held-out sets (1_000_000…, 3_000_000…)
 

@@ -20,7 +20,7 @@ from extractor.io.readers import read_source
 from extractor.pipeline import extract
 from extractor.schema import CellStatus, CheckStatus
 from extractor.tagging.load import load_tagger
-from extractor.training import render
+from training import render
 
 
 def main() -> None:

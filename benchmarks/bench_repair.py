@@ -3,7 +3,7 @@
     python benchmarks/bench_repair.py [--reports 300] [--tagger rules|model]
 
 Part 1: generated reports with whole tables that the tagger reads exactly as printed are garbled once per kind
-(``extractor.training.garble``: a glued row, a dropped value, two transposed digits, an OCR look-alike digit in
+(``training.garble``: a glued row, a dropped value, two transposed digits, an OCR look-alike digit in
 a scan). Each outcome is ``recovered`` (every cell of tables 三/四 as drawn), ``flagged`` (each differing cell
 is missing, inferred, or in a failing check), ``repaired_wrong`` (a repair the rules accept, marked ``repaired``
 and listed in the review reasons, but wrong) or ``silent`` (read as printed, every check passing, wrong).
@@ -26,8 +26,8 @@ from extractor.extractor import Extractor
 from extractor.pipeline import extract
 from extractor.schema import CellStatus, CheckStatus
 from extractor.tagging.load import load_tagger
-from extractor.training.garble import GARBLERS, OUTCOMES, outcome, ready, source_of
-from extractor.training.synth import generate
+from training.garble import GARBLERS, OUTCOMES, outcome, ready, source_of
+from training.synth import generate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 LAYOUTS = ("tabs", "spaces", "lines", "pipes")

@@ -23,7 +23,7 @@ from extractor.normalize import normalize
 from extractor.pipeline import extract
 from extractor.tagging.hf import TransformersTagger
 from extractor.tagging.rules import RuleTagger
-from extractor.training.synth import generate
+from training.synth import generate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from extractor.batch import journal_path
-from extractor.training.synth import generate
+from training.synth import generate
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from extractor.corpus import CorpusError, Example, read_corpus, validate, write_corpus
 from extractor.labels import ENTITY_TYPES
 from extractor.tagging import Tagger
-from extractor.training.corpus import CorpusError, Example, read_corpus, validate, write_corpus
 from extractor.types import NormalizedDoc, Span
 
 FROM_NAME, TO_NAME = "label", "text"
@@ -179,6 +179,37 @@ def record_pushed(path: Path, chosen: Sequence[Candidate]) -> None:
     manifest = read_manifest(path)
     manifest.update({c.doc.source.doc_id: c.doc.source.path for c in chosen})
     atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+def client(url: str, token: str) -> Any:
+    """A ``label-studio-sdk`` client: the only way this project talks to Label Studio."""
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=url, api_key=token)
+
+
+def connect_backend(client: Any, project: int, backend: str) -> bool:
+    """Register the ML backend at ``backend`` with ``project`` (False: it already was)."""
+    if any(b.url.rstrip("/") == backend.rstrip("/") for b in client.ml.list(project=project)):
+        return False
+    client.ml.create(project=project, url=backend, title="xxgk tagger", is_interactive=False)
+    return True
+
+
+def manifest_texts(path: Path) -> Callable[[str], str | None]:
+    """doc_id → today's normalized text of a document pushed from this checkout (None: unknown or gone), found
+    by the local manifest, never by a path the server hands back."""
+    from extractor.extractor import read_normalized
+
+    pushed = read_manifest(path)
+
+    def normalized_text(doc_id: str) -> str | None:
+        if doc_id not in pushed:
+            return None
+        _, doc = next(read_normalized([pushed[doc_id]]))
+        return None if isinstance(doc, Exception) else doc.text  # a source gone: the stored hash is all there is
+
+    return normalized_text
 
 
 # ---- pull ---------------------------------------------------------------------------------------

@@ -234,8 +234,8 @@ def evaluate(
     typer.echo(format_report(report))
     typer.echo(calibration_report(report))
     if spans is not None:
+        from extractor.corpus import read_corpus
         from extractor.evaluate import span_report
-        from extractor.training.corpus import read_corpus
 
         typer.echo(span_report(list(read_corpus(spans)), _tagger(tagger, model)))
 
@@ -256,7 +256,8 @@ def calibrate(
     applies a model's calibration.json by default."""
     from extractor.calibration import fit, reliability
     from extractor.evaluate import evaluate as run
-    from extractor.evaluate import load_outputs, synthetic_confidence
+    from extractor.evaluate import load_outputs
+    from training.synthetic import synthetic_confidence
 
     report = run(load_outputs(outputs), gold_dir)
     chosen = _tagger(tagger, model)
@@ -320,7 +321,7 @@ def evaluate_synthetic(
     model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
 ) -> None:
     """End-to-end cell accuracy on held-out generated reports, per layout, for each tagger."""
-    from extractor.evaluate import synthetic_accuracy
+    from training.synthetic import synthetic_accuracy
 
     for name in tagger or ["model", "rules"]:
         chosen = _tagger(name, model)
@@ -338,8 +339,9 @@ def corpus(
     """Write a labelled training corpus: synthetic reports and/or silver labels on real reports."""
     from itertools import chain
 
+    from extractor.corpus import silver_examples, write_corpus
     from extractor.io.readers import expand_paths
-    from extractor.training.corpus import silver_examples, synthetic_examples, write_corpus
+    from training.corpora import synthetic_examples
 
     examples = chain(
         synthetic_examples(range(seed, seed + synthetic)), silver_examples(list(expand_paths(silver or [])))
@@ -356,8 +358,8 @@ def train(
     """Train a tagger from scratch on the data the config names; seeded and reproducible."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from extractor.training.train import RunConfig, examples_for
-    from extractor.training.train import train as run
+    from training.train import RunConfig, examples_for
+    from training.train import train as run
 
     run_config = RunConfig.load(config)
     typer.echo("building the training corpus…", err=True)
@@ -520,8 +522,8 @@ def retrain(
 ) -> None:
     """Train on synthetic + silver + human data; promote only if it beats the current model on the gold set."""
     from extractor.io.readers import expand_paths
-    from extractor.training.promote import retrain as run
-    from extractor.training.train import RunConfig
+    from training.promote import retrain as run
+    from training.train import RunConfig
 
     files = list(expand_paths(reports or ["../shared/data/seeds", "../shared/data/dev"]))
     decision = run(RunConfig.load(config), human or [], models, files, gold, synthetic=synthetic)

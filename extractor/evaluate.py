@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from extractor.schema import Cell
+    from extractor.corpus import Example
     from extractor.tagging import Tagger
-    from extractor.training.corpus import Example
 
 
 def _stem(path: str) -> str:
@@ -205,25 +204,6 @@ def calibration_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _generated_cells(seeds: Sequence[int], tagger: Tagger) -> Iterator[tuple[str, Cell | None, bool]]:
-    """(layout, output cell or None, right) for every cell of the generated reports ``seeds`` (exact truth)."""
-    from extractor.io.readers import source_from_bytes
-    from extractor.pipeline import extract
-    from extractor.training.synth import generate
-
-    for seed in seeds:
-        report = generate(seed)
-        out = extract(source_from_bytes(f"synth-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
-        for key, want in report.cells.items():
-            got = out.cells.get(key)
-            yield report.style.layout, got, same_value(got.value if got is not None else None, want)
-
-
-def synthetic_confidence(seeds: Sequence[int], tagger: Tagger) -> list[tuple[float, bool]]:
-    """(raw confidence, right) for every cell of generated reports the pipeline outputs."""
-    return [(cell.confidence, ok) for _, cell, ok in _generated_cells(seeds, tagger) if cell is not None]
-
-
 def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
     """Span precision/recall/F1 per label (seqeval, exact spans in BIO) of ``tagger`` on a labelled corpus."""
     from seqeval.metrics import classification_report
@@ -240,12 +220,3 @@ def span_report(examples: Sequence[Example], tagger: Tagger) -> str:
         predicted.append(spans_to_tags(len(ex.text), tagger.tag(doc).spans))
     header = f"span F1 of {getattr(tagger, 'name', tagger)} on {len(examples)} documents (seqeval, exact spans)\n"
     return header + str(classification_report(truth, predicted, digits=4, zero_division=0))
-
-
-def synthetic_accuracy(seeds: Sequence[int], tagger: Tagger) -> dict[str, Tally]:
-    """End-to-end cell accuracy on generated reports (exact truth), overall and per layout."""
-    tallies: dict[str, Tally] = defaultdict(Tally)
-    for layout, _, ok in _generated_cells(seeds, tagger):
-        tallies["all"].add(ok)
-        tallies[layout].add(ok)
-    return dict(tallies)

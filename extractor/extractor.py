@@ -7,7 +7,7 @@ by the library, the CLI, batch workers, the service and the Label Studio backend
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from extractor.io.ocr import OcrEngine, RapidOcrEngine
 from extractor.pipeline import error_record, extract
 from extractor.schema import ExtractionOutput
 from extractor.tagging import Tagger
-from extractor.types import SourceDoc
+from extractor.types import NormalizedDoc, SourceDoc
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +164,16 @@ class Extractor:
         except Exception as exc:  # a bug on one document must not stop a batch; it is logged with its traceback
             log.exception("internal error on %s", name)
             return error_record(name, None, "internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def read_normalized(paths: Iterable[str | Path]) -> Iterator[tuple[str, NormalizedDoc | InputError]]:
+    """Each report read and normalized, or the reason it cannot be read, for the loops that want the text
+    rather than the tables (choosing documents to annotate, silver corpora, checking pulled annotations)."""
+    from extractor.io.readers import read_source
+    from extractor.normalize import normalize
+
+    for path in paths:
+        try:
+            yield str(path), normalize(read_source(path))
+        except InputError as exc:
+            yield str(path), exc

@@ -29,7 +29,7 @@ def real_files() -> list[Path]:
 
 def write_reports(folder: Path, n: int) -> list[Path]:
     """``n`` generated reports as UTF-8 text files ``report_000.txt`` … in ``folder``."""
-    from extractor.training.synth import generate
+    from training.synth import generate
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

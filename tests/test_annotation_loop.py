@@ -22,7 +22,7 @@ from extractor.annotate import candidates, ensure_project, ls_result, pull, push
 from extractor.io.readers import read_source  # noqa: E402
 from extractor.normalize import normalize  # noqa: E402
 from extractor.tagging.hf import TransformersTagger  # noqa: E402
-from extractor.training.train import DataConfig, RunConfig, TrainConfig, train  # noqa: E402
+from training.train import DataConfig, RunConfig, TrainConfig, train  # noqa: E402
 
 pytestmark = [pytest.mark.model, pytest.mark.labelstudio]
 SCRIPT = REPO / "scripts" / "labelstudio.sh"
@@ -59,7 +59,7 @@ def docs(shared_data):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, tagger, docs):
-    from extractor.training.corpus import synthetic_examples
+    from training.corpora import synthetic_examples
 
     examples = [(ex.text, ex.spans) for ex in synthetic_examples(range(2))]
     model = train(examples, TINY)
@@ -92,7 +92,7 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     paths = {d.source.doc_id: d.source.path for d in docs}  # what `annotate push` records locally
     report = pull(client, project, corpus, lambda doc_id: normalize(read_source(paths[doc_id])).text)
     assert report.written == 2 and not report.rejected
-    from extractor.training.corpus import read_corpus
+    from extractor.corpus import read_corpus
 
     pulled = {ex.id.removeprefix("human-"): ex for ex in read_corpus(corpus)}
     assert {k: [(s.start, s.end, s.label) for s in v.spans] for k, v in pulled.items()} == {
@@ -107,7 +107,7 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     assert len(list(read_corpus(corpus))) == 2
 
     # retrain on the corrections: the new model reads the annotated documents differently
-    from extractor.training.promote import retrain
+    from training.promote import retrain
 
     config = RunConfig(train=TINY.model_copy(update={"steps": 60}), data=DataConfig(synthetic=2))
     decision = retrain(config, [corpus], tiny_model.parent, real_files(), GOLD, synthetic=2)

@@ -15,8 +15,8 @@ from extractor.batch import journal_path, run_batch
 from extractor.extractor import ExtractorSpec
 from extractor.schema import ExtractionOutput
 from extractor.tagging.rules import RuleTagger
-from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
+from training.synth import generate
 
 
 def test_parallel_workers_give_the_same_records_as_one_process(tmp_path: Path):

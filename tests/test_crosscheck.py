@@ -8,8 +8,8 @@ from dataclasses import replace
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.tagging.rules import RuleTagger
-from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
+from training.synth import generate
 
 
 class _BlindToTableFour(RuleTagger):

@@ -1,4 +1,4 @@
-"""Each layout family of the real world's mess (``extractor/training/families.py``), generated with exact truth:
+"""Each layout family of the real world's mess (``training/families.py``), generated with exact truth:
 every cell of a found table is in the output, a cut text says where it ends, and the default reader (the
 model cross-checked by the rules) leaves no cell silently wrong."""
 
@@ -13,8 +13,8 @@ from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.tagging.rules import RuleTagger
-from extractor.training.families import FAMILIES, with_family
-from extractor.training.synth import generate
+from training.families import FAMILIES, with_family
+from training.synth import generate
 
 RULES = RuleTagger()
 

@@ -23,8 +23,8 @@ from extractor.extractor import Extractor, ExtractorSpec
 from extractor.io.limits import ZipLimits, check_zip
 from extractor.io.ocr import MAX_SIDE, open_image
 from extractor.tagging.rules import RuleTagger
-from extractor.training.synth import generate
 from extractor.types import NormalizedDoc, TaggedDoc
+from training.synth import generate
 
 
 @pytest.mark.model

@@ -13,7 +13,7 @@ from extractor.extractor import Extractor
 from extractor.io.pdf import PAGE_BREAK, drop_running_lines
 from extractor.io.readers import source_from_bytes
 from extractor.schema import CellStatus, CheckStatus, ExtractionOutput
-from extractor.training import render
+from training import render
 
 pytest.importorskip("rapidocr")
 pytest.importorskip("reportlab")

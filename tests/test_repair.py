@@ -16,9 +16,9 @@ from extractor.normalize import normalize
 from extractor.pipeline import extract
 from extractor.schema import Box, CellStatus
 from extractor.tagging.rules import RuleTagger
-from extractor.training.garble import GARBLERS, outcome, ready, source_of
-from extractor.training.synth import generate
 from extractor.types import Layout
+from training.garble import GARBLERS, outcome, ready, source_of
+from training.synth import generate
 
 TAGGER = RuleTagger()
 LAYOUTS = ("tabs", "spaces", "lines")

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from extractor import template as tpl
 from extractor.constraints import application_rules, review_rules
+from extractor.corpus import CorpusError, Example, read_corpus, validate, write_corpus
 from extractor.segment import SECTION_PATTERNS
 from extractor.tagging.rules import TITLE_ITEM_RX
-from extractor.training.corpus import CorpusError, Example, read_corpus, validate, write_corpus
-from extractor.training.synth import LAYOUTS, generate, to_example
 from extractor.types import Span
+from training.synth import LAYOUTS, generate, to_example
 
 _VALUE = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元)?")
 _ROW_PATTERNS = [

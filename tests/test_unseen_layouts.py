@@ -14,8 +14,8 @@ from extractor.offsets import OffsetMap
 from extractor.pipeline import extract
 from extractor.schema import CellStatus
 from extractor.tagging.rules import RuleTagger
-from extractor.training.synth import generate
 from extractor.types import SourceDoc
+from training.synth import generate
 
 TAGGER = RuleTagger()
 

@@ -20,15 +20,16 @@ from pathlib import Path
 
 import torch
 
-from extractor.evaluate import evaluate, load_outputs, span_report, synthetic_accuracy
+from extractor.corpus import read_corpus
+from extractor.evaluate import evaluate, load_outputs, span_report
 from extractor.extractor import Extractor
 from extractor.io.readers import expand_paths, source_from_bytes
 from extractor.io.writers import jsonl_text
 from extractor.normalize import normalize
 from extractor.tagging.hf import TransformersTagger
 from extractor.tagging.rules import RuleTagger
-from extractor.training.corpus import read_corpus
-from extractor.training.synth import generate
+from training.synth import generate
+from training.synthetic import synthetic_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

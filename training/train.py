@@ -48,7 +48,7 @@ class TrainConfig(BaseModel):
 
 
 class DataConfig(BaseModel):
-    """Where the training examples come from; see ``extractor.training.corpus``."""
+    """Where the training examples come from; see ``training.corpus``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -158,7 +158,8 @@ def train(
 
 def examples_for(data: DataConfig) -> list[Example]:
     """Collect the training examples a ``DataConfig`` names."""
-    from extractor.training.corpus import read_corpus, silver_examples, synthetic_examples
+    from extractor.corpus import read_corpus, silver_examples
+    from training.corpora import synthetic_examples
 
     seeds = range(data.synthetic_seed, data.synthetic_seed + data.synthetic)
     pool = [*synthetic_examples(seeds), *silver_examples([Path(p) for p in data.silver])]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from extractor.training.synth import SynthReport
+    from training.synth import SynthReport
 
 FONT_SIZE = 9  # points
 LINE = 1.6  # line height in font sizes
@@ -245,7 +245,7 @@ def plain_reports(n: int, template: str | None = None) -> list[tuple[str, SynthR
     """The first ``n`` generated reports printed plainly in the tab layout (no broken labels, noise or dropped
     cells, simplified characters) — each format must read them whole — as (tables and headings, report).
     Running text is the same in every format and only slows OCR down, so it is left out."""
-    from extractor.training.synth import generate
+    from training.synth import generate
 
     out = []
     for seed in range(100_000):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from extractor.training.synth import SynthReport
 from extractor.types import Span
+from training.synth import SynthReport
 
 FAMILIES: tuple[str, ...] = ("plain", "cut", "skeleton", "placeholder_header", "extra_row", "page_footer")
 

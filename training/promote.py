@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.evaluate import evaluate, load_outputs, synthetic_accuracy
+from extractor.evaluate import evaluate, load_outputs
 from extractor.extractor import Extractor
 from extractor.io.writers import jsonl_text
 from extractor.tagging import Tagger
 from extractor.tagging.hf import TransformersTagger
-from extractor.training.train import DataConfig, RunConfig, examples_for, train
+from training.synthetic import synthetic_accuracy
+from training.train import DataConfig, RunConfig, examples_for, train
 
 HELD_OUT_SEED = 1_000_000
 

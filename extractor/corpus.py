@@ -1,6 +1,6 @@
 """Training corpora: labelled (normalized text, spans) examples as JSON lines, from three sources.
 
-* synthetic — ``synth.generate`` reports run through the real normalizer (exact labels);
+* synthetic — generated reports (``training.corpora.synthetic_examples``, the lab), exact labels;
 * silver — the rule tagger's spans on real reports whose assembled tables pass every rule;
 * human — corrections pulled from Label Studio (written by the annotation loop in this same format).
 
@@ -83,28 +83,16 @@ def write_corpus(path: Path, examples: Iterable[Example]) -> int:
     return n
 
 
-def synthetic_examples(seeds: Iterable[int]) -> Iterator[Example]:
-    from extractor.training.synth import generate, to_example
-
-    for seed in seeds:
-        text, spans = to_example(generate(seed))
-        yield Example(f"synth-{seed}", "synthetic", text, tuple(spans))
-
-
 def silver_examples(paths: Sequence[Path]) -> Iterator[Example]:
     """Rule-tagger spans on real reports whose tables were assembled and pass every assessable rule."""
-    from extractor.errors import InputError
-    from extractor.io.readers import read_source
-    from extractor.normalize import normalize
+    from extractor.extractor import read_normalized
     from extractor.pipeline import read_tables
     from extractor.schema import CheckStatus
     from extractor.tagging.rules import RuleTagger
 
     tagger = RuleTagger()
-    for path in paths:
-        try:
-            doc = normalize(read_source(path))
-        except InputError:
+    for _, doc in read_normalized(paths):
+        if isinstance(doc, Exception):
             continue
         tagged = tagger.tag(doc)
         _, cells, checks = read_tables(tagged)

@@ -19,8 +19,8 @@ from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.schema import Box, CellStatus, CheckStatus, ExtractionOutput
 from extractor.tagging import Tagger
-from extractor.training.synth import SynthReport
 from extractor.types import Layout, SourceDoc
+from training.synth import SynthReport
 
 GARBLES = ("glue", "drop", "swap", "ocr")
 CHECKED_TABLES = ("applications", "review")  # table 二 has no arithmetic: nothing could catch a garble there

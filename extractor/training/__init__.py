@@ -1,1 +1,0 @@
-"""Training the character tagger (imports torch)."""
