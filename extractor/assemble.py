@@ -131,7 +131,7 @@ def ocr_alternatives(doc: NormalizedDoc, start: int, end: int) -> tuple[str, ...
     if layout is None or not layout.ocr_pages:
         return ()
     text = doc.text[start:end]
-    out = []
+    out: list[str] = []
     for i, ch in enumerate(text):
         raw = doc.offsets.starts[start + i]
         box = layout.boxes[raw] if raw < len(layout.boxes) else None
@@ -227,7 +227,6 @@ def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
 
 
 # ---- readings of one row ----------------------------------------------------------------------
-Reading = list[CellDraft]
 
 
 def _pieces(group: list[Token]) -> list[Piece]:

@@ -144,9 +144,9 @@ def _init_worker(spec: ExtractorSpec) -> None:
     global _WORKER
     limit_memory(spec.limits.memory_mb)
     if spec.tagger == "model":
-        import torch
+        from extractor.tagging.load import one_thread
 
-        torch.set_num_threads(1)
+        one_thread()
     _WORKER = Extractor.load(spec)
 
 
@@ -164,7 +164,7 @@ def limit_memory(memory_mb: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
-def worker_pool(spec: ExtractorSpec, workers: int):  # type: ignore[no-untyped-def]
+def worker_pool(spec: ExtractorSpec, workers: int):
     """A pebble pool of ``workers`` processes, each with its own ``Extractor`` (``_init_worker``).
 
     Workers are forked from a clean single-threaded server, never from this process: pebble replaces a
@@ -277,7 +277,7 @@ Record = Callable[[Path, ExtractionOutput, float], None]
 Engine = Callable[[Sequence[Path], ExtractorSpec, dict[Path, str | None], int, float | None, Record], None]
 
 
-def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
+def _run_pool(todo, spec, keys, workers, timeout, record):  # an Engine
     from pebble import ProcessExpired
 
     with worker_pool(spec, workers) as pool:
@@ -299,7 +299,7 @@ def _run_pool(todo, spec, keys, workers, timeout, record):  # type: ignore[no-un
             raise
 
 
-def _run_ray(todo, spec, keys, workers, timeout, record):  # type: ignore[no-untyped-def]  # an Engine
+def _run_ray(todo, spec, keys, workers, timeout, record):  # an Engine
     """The same work on Ray actors, each holding its own tagger; an actor past ``timeout`` is killed and replaced.
 
     Files are read by the actors, so on a cluster the paths must be visible to every node (a shared volume).

@@ -54,7 +54,7 @@ def validate(example: Example) -> None:
         last_end = sp.end
 
 
-def _open(path: Path, mode: str):  # type: ignore[no-untyped-def]
+def _open(path: Path, mode: str):
     return gzip.open(path, mode + "t", encoding="utf-8") if path.suffix == ".gz" else path.open(mode, encoding="utf-8")
 
 

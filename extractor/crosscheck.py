@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from extractor.assemble import CellDraft
 from extractor.constraints import evaluate
 from extractor.resolve import Resolution
-from extractor.schema import CellStatus, Check, CheckStatus
+from extractor.schema import CellStatus, Check, CheckStatus, TableKey
 
-TABLES = ("active", "applications", "review")
+TABLES: tuple[TableKey, ...] = ("active", "applications", "review")
 DISAGREED = 0.5  # the most a cell may be trusted that two taggers read differently, with no rule to decide
 
 
@@ -64,7 +64,7 @@ def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]
     """The per-table best of ``readings`` (the first is the primary): the resolution, its checks, and a reason
     for every table taken from another reading than the first."""
     primary = readings[0]
-    layouts: dict[str, str] = {}
+    layouts: dict[TableKey, str] = {}
     cells: dict[str, CellDraft] = {}
     issues = [i for i in primary.resolution.issues if i.path.split(".", 1)[0] not in TABLES]
     rules = []

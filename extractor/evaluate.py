@@ -147,7 +147,7 @@ def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
                 kind = _fault(got, failing, cell_key)
                 report.fault(kind, f"table {cell_key.split('.', 1)[0]}", f"format {fmt}", "all")
                 if kind == "silent":
-                    report.silent.append(f"{key}: {cell_key}: want {want} got {got.get('value')}")
+                    report.silent.append(f"{key}: {cell_key}: want {want} got {got.get('value') if got else None}")
                 report.wrong[key].append(
                     f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}"
                 )

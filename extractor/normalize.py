@@ -74,7 +74,7 @@ def pinyin_edits(text: str) -> list[Edit]:
 def _t2s() -> Callable[[str], str]:
     import opencc
 
-    return opencc.OpenCC("t2s").convert  # type: ignore[no-any-return]
+    return opencc.OpenCC("t2s").convert
 
 
 def simplified_edits(text: str) -> list[Edit]:

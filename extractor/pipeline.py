@@ -145,7 +145,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
             + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin"))),
         ),
         template=template,  # type: ignore[arg-type]
-        template_detail={} if template == "pre2019" else dict(resolution.layouts),
+        template_detail={} if template == "pre2019" else {str(t): v for t, v in resolution.layouts.items()},
         meta=meta,
         sections=find_sections(doc),
         cells=cells,

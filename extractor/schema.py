@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 
 Template = Literal["2021", "2019", "pre2019", "unknown"]
 SourceFormat = Literal["txt", "html", "docx", "pdf", "image"]

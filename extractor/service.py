@@ -87,7 +87,7 @@ def create_app(
     name = source.name if isinstance(source, Extractor) else source.tagger_name()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI):
         nonlocal workers
         if isinstance(source, ExtractorSpec):
             workers = _Workers(source, concurrency)
@@ -205,7 +205,7 @@ def header_timeout_protocol(seconds: float) -> type:
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class HeaderTimeoutProtocol(H11Protocol):  # type: ignore[misc]
+    class HeaderTimeoutProtocol(H11Protocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._header_deadline = self.loop.call_later(seconds, self._headers_late)

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 
 
-def gold_figures(tagger) -> dict:  # type: ignore[no-untyped-def]
+def gold_figures(tagger) -> dict:
     files = list(expand_paths([str(DATA / "seeds"), str(DATA / "dev")]))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"

@@ -169,7 +169,9 @@ def outcome(out: ExtractionOutput, report: SynthReport) -> tuple[str, list[str]]
     * ``silent``: some differing cell reads as printed (``read``) with every check on it passing.
     """
     failing = {k for c in out.checks if c.status is CheckStatus.FAIL for k in c.cells}
-    wrong, repaired, silent = [], [], []
+    wrong: list[str] = []
+    repaired: list[str] = []
+    silent: list[str] = []
     for key, want in report.cells.items():
         if key.split(".", 1)[0] not in CHECKED_TABLES:
             continue

@@ -166,7 +166,7 @@ def layout(text: str, page_height: float = 842, page_width: float = 595) -> list
                     placed.append(_Placed(page, MARGIN, y, piece))
                     advance()
                 continue
-            cells = [(MARGIN, _wrap(" ".join(labels), label_chars))] if labels else []
+            cells: list[tuple[float, list[str]]] = [(MARGIN, _wrap(" ".join(labels), label_chars))] if labels else []
             first = columns - len(values)
             right = page_width - MARGIN
             cells += [(right - (columns - first - k) * cell_width, [v]) for k, v in enumerate(values)]  # never wrapped

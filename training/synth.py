@@ -301,7 +301,7 @@ class _Builder:
 
 
 @lru_cache(maxsize=1)
-def _s2t():  # type: ignore[no-untyped-def]
+def _s2t():
     import opencc
 
     return opencc.OpenCC("s2t").convert
@@ -395,7 +395,7 @@ class _Renderer:
     def _format(self, key: str, value: int | Decimal) -> str:
         if key.endswith("amount_yuan"):
             if self.style.unit_suffix and value % 100 == 0 and value:
-                return f"{(value / 10000).normalize():f}万元"
+                return f"{(Decimal(value) / 10000).normalize():f}万元"
             return f"{value}{'元' if self.style.unit_suffix else ''}"
         if key.endswith("amount_wan") and self.style.unit_suffix and self.rng.random() < 0.3:
             return f"{value}万元"

@@ -58,7 +58,9 @@ class RapidOcrEngine:
         self._engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": MAX_SIDE})
 
     def __call__(self, image: Any) -> list[list[OcrChar]]:
-        result = self._engine(image, return_word_box=True, return_single_char_box=True)
+        result: Any = self._engine(  # RapidOCROutput with word boxes (the union rapidocr declares is wider)
+            image, return_word_box=True, return_single_char_box=True
+        )
         if result.txts is None or not result.word_results:
             return []
         out = []

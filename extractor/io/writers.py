@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from extractor.schema import ExtractionOutput
+from extractor.schema import Cell, ExtractionOutput
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -127,17 +127,17 @@ def xlsx_bytes(outputs: Iterable[ExtractionOutput]) -> bytes:
     return buf.getvalue()
 
 
-def _fill(colour: str):  # type: ignore[no-untyped-def]
+def _fill(colour: str):
     from openpyxl.styles import PatternFill
 
     return PatternFill("solid", start_color=colour, end_color=colour)
 
 
-def _table_rows(o: ExtractionOutput, sheets: dict) -> None:  # type: ignore[type-arg]
+def _table_rows(o: ExtractionOutput, sheets: dict) -> None:
     from extractor import template as tpl
 
     failing = {k for c in o.checks if c.status.value == "fail" for k in c.cells}
-    rows: dict[tuple[str, str], dict[str, object]] = {}
+    rows: dict[tuple[str, str], dict[str, Cell]] = {}
     for key, cell in o.cells.items():
         table, row, column = key.split(".")
         rows.setdefault((table, row), {})[column] = cell
@@ -146,14 +146,14 @@ def _table_rows(o: ExtractionOutput, sheets: dict) -> None:  # type: ignore[type
         label = tpl.ROW_LABELS[f"{table}.{row}"]
         values = []
         for c in columns:
-            cell = cells.get(c)
-            values.append(None if cell is None else BLANK_SHOWN if cell.status.value == "blank" else cell.value)
+            shown = cells.get(c)
+            values.append(None if shown is None else BLANK_SHOWN if shown.status.value == "blank" else shown.value)
         sheet.append([o.doc_id, o.source.path, f"{label} ({row})", *values])
         for i, c in enumerate(columns):
-            cell = cells.get(c)
-            if cell is None:
+            found = cells.get(c)
+            if found is None:
                 continue
-            status = cell.status.value
+            status = found.status.value
             kind = "flagged" if status in ("repaired", "inferred") or f"{table}.{row}.{c}" in failing else status
             if kind in FILLS:
                 sheet.cell(sheet.max_row, 4 + i).fill = _fill(FILLS[kind])

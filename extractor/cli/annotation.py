@@ -1,0 +1,84 @@
+"""``xxgk annotate push|pull|connect``: the Label Studio loop, through ``label-studio-sdk`` only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from extractor.cli.common import HELP, tagger_for
+
+app = typer.Typer(
+    no_args_is_help=True, context_settings=HELP, help="The Label Studio loop: push documents, pull corrections."
+)
+_URL = typer.Option(envvar="LABEL_STUDIO_URL", help="Label Studio address")
+_TOKEN = typer.Option(envvar="LABEL_STUDIO_API_KEY", help="Label Studio API token")
+_PROJECT = typer.Option(help="project title (created with xxgk's label config if missing)")
+_MANIFEST = typer.Option(help="local record of pushed documents (doc_id → path); pull finds documents only here")
+DEFAULT_MANIFEST = Path("annotations/pushed.json")
+
+
+@app.command("push")
+def annotate_push(
+    paths: Annotated[list[str], typer.Argument(help="reports to choose from")],
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+    limit: Annotated[int, typer.Option(help="documents to push, most in need first")] = 50,
+    model: Annotated[Path | None, typer.Option(help="model directory")] = None,
+    manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
+) -> None:
+    """Push the documents that most need a person as pre-annotated tasks (idempotent)."""
+    from extractor.annotate import candidates, client, ensure_project, push, record_pushed
+    from extractor.extractor import read_normalized
+    from extractor.io.readers import expand_paths
+
+    docs = []
+    for path, doc in read_normalized(expand_paths(paths)):
+        if isinstance(doc, Exception):
+            typer.echo(f"skipped {path}: {doc}", err=True)
+        else:
+            docs.append(doc)
+    chosen = candidates(docs, tagger_for("model", model), tagger_for("rules", None))[:limit]
+    ls = client(url, token)
+    created = push(ls, ensure_project(ls, project), chosen)
+    record_pushed(manifest, chosen)
+    typer.echo(f"{created} new tasks in project {project!r} ({len(chosen) - created} already there)", err=True)
+
+
+@app.command("pull")
+def annotate_pull(
+    output: Annotated[Path, typer.Option("-o", "--output", help="human corpus to merge into")] = Path(
+        "annotations/human.jsonl"
+    ),
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+    manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
+) -> None:
+    """Pull submitted annotations, validate every span and merge them into the human corpus (atomically)."""
+    from extractor.annotate import client, ensure_project, manifest_texts, pull
+
+    ls = client(url, token)
+    report = pull(ls, ensure_project(ls, project), output, manifest_texts(manifest))
+    typer.echo(f"{report.written} annotated documents → {output}", err=True)
+    for reason in report.rejected:
+        typer.echo(f"rejected {reason}", err=True)
+
+
+@app.command("connect")
+def annotate_connect(
+    backend: Annotated[str, typer.Option(help="address of a running `xxgk ml-backend`")],
+    url: Annotated[str, _URL] = "http://127.0.0.1:8089",
+    token: Annotated[str, _TOKEN] = "",
+    project: Annotated[str, _PROJECT] = "xxgk",
+) -> None:
+    """Register the ML backend with the project so Label Studio asks it for predictions."""
+    from extractor.annotate import client, connect_backend, ensure_project
+
+    ls = client(url, token)
+    if connect_backend(ls, ensure_project(ls, project), backend):
+        typer.echo(f"connected {backend} to project {project!r}", err=True)
+    else:
+        typer.echo("already connected", err=True)
