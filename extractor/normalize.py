@@ -16,7 +16,7 @@ from functools import lru_cache
 from extractor.io.decode import _score
 from extractor.offsets import OffsetMap, TextBuilder
 from extractor.segment import find_headings
-from extractor.types import NormalizedDoc, SourceDoc
+from extractor.types import NormalizedDoc, Repair, SourceDoc
 
 Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
@@ -303,12 +303,12 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
 
 def normalize(source: SourceDoc) -> NormalizedDoc:
     text, offsets = source.text, source.offsets
-    notes = []
+    notes: list[Repair] = []
     for name, step in STEPS:
         edits = step(text)
         if not edits:
             continue
-        notes.append(f"{name}:{len(edits)}")
+        notes.append(Repair(name, len(edits)))
         text, inner = apply_edits(text, edits)
         offsets = offsets.then(inner)
     return NormalizedDoc(source, text, offsets, tuple(notes), tuple(find_headings(text)))

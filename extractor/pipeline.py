@@ -21,6 +21,8 @@ from extractor.schema import (
     CheckStatus,
     ErrorInfo,
     ExtractionOutput,
+    Issue,
+    IssueCode,
     Review,
     SourceInfo,
     TextEnd,
@@ -124,7 +126,8 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
     taggers = [tagger, *([cross_check] if cross_check else [])]
     resolution, checks, tagger_name, notes = read_document(doc, taggers, meta.year)
     cells = contract_cells(doc, resolution)
-    reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in resolution.issues if i.code.value != "row_not_found"]
+    issues = _reported(resolution)
+    reasons = [f"{i.path}: {i.code.value}: {i.detail}" for i in issues if i.code is not IssueCode.ROW_NOT_FOUND]
     reasons += notes
     reasons += [f"{c.rule}: {c.detail}" for c in checks if c.status is CheckStatus.FAIL]
     template = _template(resolution, cells, doc, meta.year)
@@ -142,7 +145,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
             path=source.path,
             format=source.format,
             encoding=source.encoding
-            + "".join(f"+{n.split(':')[0]}" for n in doc.notes if n.startswith(("mojibake", "t2s", "pinyin"))),
+            + "".join(f"+{n.step}" for n in doc.notes if n.step in ENCODING_REPAIRS),
         ),
         template=template,  # type: ignore[arg-type]
         template_detail={} if template == "pre2019" else {str(t): v for t, v in resolution.layouts.items()},
@@ -152,10 +155,24 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
         checks=checks,
         review=Review(needed=bool(reasons) or uncertain or not cells, reasons=reasons[:50]),
         text_end=text_end,
+        issues=issues,
         figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
         confidence=document_confidence(checks, cells),
         tagger=tagger_name,
     )
+
+
+ENCODING_REPAIRS = ("mojibake", "pinyin", "t2s")  # normalizer steps that say how the text was encoded
+
+
+def _reported(resolution: Resolution) -> list[Issue]:
+    """The issues an output carries: all of them but the rows not found of a table not found (that table's own
+    ``table_not_found`` says it)."""
+    return [
+        i
+        for i in resolution.issues
+        if i.code is not IssueCode.ROW_NOT_FOUND or i.path.split(".", 1)[0] in resolution.layouts
+    ]
 
 
 def error_record(path: str, data: bytes | None, kind: str, message: str) -> ExtractionOutput:

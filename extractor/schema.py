@@ -183,6 +183,11 @@ class ExtractionOutput(_Frozen):
     checks: list[Check] = Field(default_factory=list)
     review: Review = Review(needed=False)
     text_end: TextEnd | None = Field(default=None, description="set when the text ends inside a table")
+    issues: list[Issue] = Field(
+        default_factory=list,
+        description="what reading the tables found, typed (cell, row, table or rule path); review.reasons is "
+        "derived from these, the cross-check notes and the failing checks",
+    )
     figures: list[Figure] = Field(default_factory=list)
     confidence: float | None = Field(default=None, description="document confidence, None for error records")
     tagger: str | None = Field(default=None, description="which tagger read the text, with its version")

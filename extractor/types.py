@@ -60,6 +60,14 @@ class SourceDoc:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """A normalizer step that changed the text (``mojibake``, ``t2s``, ``pinyin`` …) and how many edits it made."""
+
+    step: str
+    edits: int
+
+
+@dataclass(frozen=True)
 class Heading:
     """A section heading found in the normalized text (一、总体情况 …), at ``[start, end)``."""
 
@@ -76,7 +84,7 @@ class NormalizedDoc:
     source: SourceDoc
     text: str
     offsets: OffsetMap
-    notes: tuple[str, ...] = ()
+    notes: tuple[Repair, ...] = ()
     headings: tuple[Heading, ...] = ()
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from extractor import template as tpl
 from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
+from extractor.schema import IssueCode
 from extractor.tagging.rules import RuleTagger
 from training.families import FAMILIES, with_family
 from training.synth import generate
@@ -75,3 +76,15 @@ def shipped_model():  # type: ignore[no-untyped-def]
     from extractor.tagging.load import load_tagger
 
     return load_tagger("model")
+
+
+@given(seed=st.integers(0, 100_000), family=st.sampled_from(FAMILIES))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_output_carries_typed_issues_and_its_reasons_are_derived_from_them(seed: int, family: str):
+    _, out = _read(seed, family, RULES)
+    shown = [f"{i.path}: {i.code.value}: {i.detail}" for i in out.issues if i.code is not IssueCode.ROW_NOT_FOUND]
+    assert out.review.reasons[: len(shown)] == shown[:50]
+    for issue in out.issues:  # each names a cell, a row, a table or a rule of the template
+        assert issue.path.split(".", 1)[0] in ("active", "applications", "review"), issue
+    found = set(out.template_detail)
+    assert not any(i.code is IssueCode.ROW_NOT_FOUND and i.path.split(".", 1)[0] not in found for i in out.issues)

@@ -67,8 +67,7 @@ def _first(kind: str, want: str, layouts=LAYOUTS):  # type: ignore[no-untyped-de
 
 def test_an_ocr_misread_digit_is_reread_when_the_rules_demand_it():
     report, garbled, out = _first("ocr", "recovered")
-    key = garbled.detail.split(":")[0]
-    printed, truth = garbled.detail.split(": ")[1].split(" → ")[::-1]
+    key, printed, truth = garbled.cell, garbled.printed, garbled.truth
     cell = out.cells[key]
     assert cell.value == report.cells[key] and str(cell.value) == truth
     assert cell.status is CellStatus.REPAIRED and cell.raw == printed
@@ -86,7 +85,7 @@ def test_a_glued_row_is_split_back_by_the_arithmetic():
 
 def test_a_dropped_cell_never_shifts_its_neighbours_silently():
     report, garbled, out = _first("drop", "flagged")
-    dropped = garbled.detail.split(" = ")[0]
+    dropped = garbled.cell
     assert out.cells[dropped].value in (None, report.cells[dropped]) or out.cells[dropped].status in (
         CellStatus.INFERRED,
         CellStatus.MISSING,

@@ -28,11 +28,17 @@ CHECKED_TABLES = ("applications", "review")  # table 二 has no arithmetic: noth
 
 @dataclass(frozen=True)
 class Garbled:
+    """A generated report with one row's text garbled: ``cell`` (when one cell was changed) was printed
+    ``truth`` and now reads ``printed`` (empty when dropped); ``detail`` says it for people."""
+
     kind: str
     row: str  # the row (table.row, or "review") whose text was changed
     text: str
     ocr: bool
     detail: str
+    cell: str = ""
+    truth: str = ""
+    printed: str = ""
 
 
 def _rows(report: SynthReport) -> dict[str, list[str]]:
@@ -96,7 +102,8 @@ def drop(report: SynthReport, rng: random.Random) -> Garbled | None:
     # the value and the separator before it (after it, for the first value): no empty cell is left behind
     start = report.positions[keys[i - 1]][1] if i else report.positions[keys[i]][0]
     end = report.positions[keys[i]][1] if i else report.positions[keys[i + 1]][0]
-    return Garbled("drop", row, _edit(report.text, start, end, ""), False, f"{keys[i]} = {_printed(report, keys[i])}")
+    truth = _printed(report, keys[i])
+    return Garbled("drop", row, _edit(report.text, start, end, ""), False, f"{keys[i]} = {truth}", keys[i], truth)
 
 
 def swap(report: SynthReport, rng: random.Random) -> Garbled | None:
@@ -115,7 +122,7 @@ def swap(report: SynthReport, rng: random.Random) -> Garbled | None:
     a, b = report.positions[key]
     text = report.text[a:b]
     new = text[:j] + text[j + 1] + text[j] + text[j + 2 :]
-    return Garbled("swap", row, _edit(report.text, a, b, new), False, f"{key}: {text} → {new}")
+    return Garbled("swap", row, _edit(report.text, a, b, new), False, f"{key}: {text} → {new}", key, text, new)
 
 
 def ocr(report: SynthReport, rng: random.Random) -> Garbled | None:
@@ -134,7 +141,7 @@ def ocr(report: SynthReport, rng: random.Random) -> Garbled | None:
     text = report.text[a:b]
     choices = [alt for alt in OCR_LOOKALIKES[text[j]] if not (j == 0 and alt == "0" and len(text) > 1)]
     new = text[:j] + rng.choice(choices) + text[j + 1 :]
-    return Garbled("ocr", row, _edit(report.text, a, b, new), True, f"{key}: {text} → {new}")
+    return Garbled("ocr", row, _edit(report.text, a, b, new), True, f"{key}: {text} → {new}", key, text, new)
 
 
 GARBLERS: dict[str, Callable[[SynthReport, random.Random], Garbled | None]] = {
