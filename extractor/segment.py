@@ -6,42 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractor.schema import SectionKey, TableKey
+from extractor.template import SECTION_PATTERNS, SECTION_TABLE, TABLE_FALLBACK, TABLE_START
 from extractor.types import Heading
-
-# Headings in report order. Each must follow the previous one; numbering may be missing or odd.
-SECTION_PATTERNS: tuple[tuple[SectionKey, str], ...] = (
-    ("overview", r"(?:一\s*[、.,]\s*)?(?:总体情况|概述)"),
-    ("active_disclosure", r"二\s*[、.,]\s*(?:主动公开政府信息情况|政府信息主动公开情况)|主动公开政府信息情况"),
-    ("applications", r"三\s*[、.,]\s*收到和处理政府信息公开申请情况|收到和处理政府信息公开申请情况"),
-    (
-        "review_litigation",
-        r"四\s*[、.,]\s*(?:因)?政府信息公开(?:工作)?(?:被申请)?行政(?:法)?复议[、,]?\s*(?:提起)?行政诉讼情况",
-    ),
-    (
-        "problems",
-        r"五\s*[、.,]\s*(?:政府信息公开工作)?存在(?:的)?(?:主要)?问题(?:及|和)?(?:改进情况|整改措施|改进措施)?",
-    ),
-    ("other", r"六\s*[、.,]\s*其他需要报告的事项"),
-)
-SECTION_TABLE: dict[SectionKey, TableKey] = {
-    "active_disclosure": "active",
-    "applications": "applications",
-    "review_litigation": "review",
-}
-# Where a table starts when its section heading is missing.
-TABLE_FALLBACK: dict[TableKey, str] = {
-    "active": r"第二十条\s*第\s*\(一\)\s*项",
-    # a page that starts inside table 三 (a flipbook page, an excerpt) still prints its own row labels
-    "applications": r"本列数据的勾稽关系|申请人情况|(?:一\s*[、.]\s*)?本年新收政府信息公开申请数量"
-    r"|(?:二\s*[、.]\s*)?上年结转政府信息公开申请数量|四\s*[、.]\s*结转下年度继续办理",
-    "review": r"行政复议\s*行政诉讼|行政复议\s*\t",
-}
-# Where the table itself starts inside its section (narrative before it is not part of the table).
-TABLE_START: dict[TableKey, str] = {
-    "active": r"第二十条",
-    "applications": r"[(]本列数据的勾稽关系|申请人情况|自然人|本年新收",
-    "review": r"行政复议",
-}
 
 
 def find_headings(text: str) -> list[Heading]:

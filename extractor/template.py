@@ -1,13 +1,18 @@
-"""The official table layouts (2019 试行 and 2021) as data: rows, columns, label patterns and rules.
+"""The official template (2019 试行 and 2021) as data, in one place: sections, tables, rows, columns, the labels
+as the blank form prints them and their variants, per layout.
 
-Row and column keys are the output contract's; the regular expressions match the labels as printed
-(after normalization: full-width folded, line-broken labels re-joined). Imports nothing of ours.
+Row and column keys are the output contract's; the regular expressions match the labels as printed (after
+normalization: full-width folded, line-broken labels re-joined). The normalizer's joins, the rule tagger's
+patterns, the segmenter, the assembler and the generator all derive from this module; it imports only the
+schema.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from extractor.schema import SectionKey, TableKey
 
 APPLICANT_COLUMNS: tuple[str, ...] = (
     "natural_person",  # 自然人
@@ -131,6 +136,165 @@ REVIEW_OUTCOMES: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "
 def review_keys() -> list[str]:
     """The 15 cells of table 四 in printed order: 复议, 未经复议直接起诉, 复议后起诉; five outcomes each."""
     return [f"review.{b}.{o}" for b in REVIEW_BLOCKS for o in REVIEW_OUTCOMES]
+
+
+# ---- where the sections and tables start (the segmenter's vocabulary) --------------------------
+# Headings in report order. Each must follow the previous one; numbering may be missing or odd.
+SECTION_PATTERNS: tuple[tuple[SectionKey, str], ...] = (
+    ("overview", r"(?:一\s*[、.,]\s*)?(?:总体情况|概述)"),
+    ("active_disclosure", r"二\s*[、.,]\s*(?:主动公开政府信息情况|政府信息主动公开情况)|主动公开政府信息情况"),
+    ("applications", r"三\s*[、.,]\s*收到和处理政府信息公开申请情况|收到和处理政府信息公开申请情况"),
+    (
+        "review_litigation",
+        r"四\s*[、.,]\s*(?:因)?政府信息公开(?:工作)?(?:被申请)?行政(?:法)?复议[、,]?\s*(?:提起)?行政诉讼情况",
+    ),
+    (
+        "problems",
+        r"五\s*[、.,]\s*(?:政府信息公开工作)?存在(?:的)?(?:主要)?问题(?:及|和)?(?:改进情况|整改措施|改进措施)?",
+    ),
+    ("other", r"六\s*[、.,]\s*其他需要报告的事项"),
+)
+SECTION_TABLE: dict[SectionKey, TableKey] = {
+    "active_disclosure": "active",
+    "applications": "applications",
+    "review_litigation": "review",
+}
+# Where a table starts when its section heading is missing.
+TABLE_FALLBACK: dict[TableKey, str] = {
+    "active": r"第二十条\s*第\s*\(一\)\s*项",
+    # a page that starts inside table 三 (a flipbook page, an excerpt) still prints its own row labels
+    "applications": r"本列数据的勾稽关系|申请人情况|(?:一\s*[、.]\s*)?本年新收政府信息公开申请数量"
+    r"|(?:二\s*[、.]\s*)?上年结转政府信息公开申请数量|四\s*[、.]\s*结转下年度继续办理",
+    "review": r"行政复议\s*行政诉讼|行政复议\s*\t",
+}
+# Where the table itself starts inside its section (narrative before it is not part of the table).
+TABLE_START: dict[TableKey, str] = {
+    "active": r"第二十条",
+    "applications": r"[(]本列数据的勾稽关系|申请人情况|自然人|本年新收",
+    "review": r"行政复议",
+}
+
+
+# ---- the printed template: every label as the blank form prints it (after normalization) ----------
+# What the generator prints, what the normalizer re-joins when a line break splits a label (``JOIN_TERMS``) and
+# what the rule tagger reads as a column header (``COLUMN_PATTERNS``) all come from here: a new printed variant
+# is one line of data.
+SECTION_TITLES: tuple[str, ...] = (
+    "一、总体情况",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+)
+ACTIVE_HEADERS_2021 = {
+    "(一)": ("本年制发件数", "本年废止件数", "现行有效件数"),
+    "(五)": ("本年处理决定数量",),
+    "(六)": ("本年处理决定数量",),
+    "(八)": ("本年收费金额(单位:万元)",),
+}
+ACTIVE_HEADERS_2019 = {
+    "(一)": ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
+    "(五)": ("上一年项目数量", "本年增/减", "处理决定数量"),
+    "(六)": ("上一年项目数量", "本年增/减", "处理决定数量"),
+    "(八)": ("上一年项目数量", "本年增/减"),
+    "(九)": ("采购项目数量", "采购总金额"),
+}
+ACTIVE_ITEMS_2021 = {
+    "(一)": ("rules", "normative_docs"),
+    "(五)": ("licensing",),
+    "(六)": ("penalty", "enforcement"),
+    "(八)": ("fees",),
+}
+ACTIVE_ITEMS_2019 = {
+    "(一)": ("rules", "normative_docs"),
+    "(五)": ("licensing", "other_services"),
+    "(六)": ("penalty", "enforcement"),
+    "(八)": ("fees",),
+    "(九)": ("procurement",),
+}
+ACTIVE_PRINTED = {
+    "rules": ("规章",),
+    "normative_docs": ("规范性文件", "行政规范性文件"),
+    "licensing": ("行政许可",),
+    "other_services": ("其他对外管理服务事项",),
+    "penalty": ("行政处罚",),
+    "enforcement": ("行政强制",),
+    "fees": ("行政事业性收费",),
+    "procurement": ("政府集中采购",),
+}
+APPLICATION_PRINTED = {
+    "new_received": "一、本年新收政府信息公开申请数量",
+    "carried_over": "二、上年结转政府信息公开申请数量",
+    "granted": "(一)予以公开",
+    "partially_granted": "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
+    "withheld_state_secret": "1.属于国家秘密",
+    "withheld_prohibited_by_law": "2.其他法律行政法规禁止公开",
+    "withheld_security_stability": "3.危及“三安全一稳定”",
+    "withheld_third_party": "4.保护第三方合法权益",
+    "withheld_internal_affairs": "5.属于三类内部事务信息",
+    "withheld_process_info": "6.属于四类过程性信息",
+    "withheld_enforcement_file": "7.属于行政执法案卷",
+    "withheld_query": "8.属于行政查询事项",
+    "unavailable_not_held": "1.本机关不掌握相关政府信息",
+    "unavailable_needs_creation": "2.没有现成信息需要另行制作",
+    "unavailable_unclear": "3.补正后申请内容仍不明确",
+    "rejected_petition": "1.信访举报投诉类申请",
+    "rejected_duplicate": "2.重复申请",
+    "rejected_publication": "3.要求提供公开出版物",
+    "rejected_excessive": "4.无正当理由大量反复申请",
+    "rejected_reconfirm": "5.要求行政机关确认或重新出具已获取信息",
+    "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "other_no_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "other_other": "3.其他",
+    "other": "(六)其他处理",
+    "total": "(七)总计",
+    "carried_forward": "四、结转下年度继续办理",
+}
+# Group labels printed before the first row of their group (merged cells in the printed table).
+APPLICATION_GROUPS = {
+    "granted": "三、本年度办理结果",
+    "withheld_state_secret": "(三)不予公开",
+    "unavailable_not_held": "(四)无法提供",
+    "rejected_petition": "(五)不予处理",
+    "other_no_correction": "(六)其他处理",
+}
+APPLICANT_HEADER = (
+    "申请人情况",
+    "自然人",
+    "法人或其他组织",
+    "总计",
+    "商业企业",
+    "科研机构",
+    "社会公益组织",
+    "法律服务机构",
+    "其他",
+)
+CHECK_NOTE = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"
+REVIEW_HEADER = (
+    "行政复议",
+    "行政诉讼",
+    "结果维持",
+    "结果纠正",
+    "其他结果",
+    "尚未审结",
+    "总计",
+    "未经复议直接起诉",
+    "复议后起诉",
+)
+OUTCOME_HEADER = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+# Variants the blank form does not print but reports do (a label cut short, another wording): joined and
+# recognised like the printed ones.
+JOIN_VARIANTS: tuple[str, ...] = ("要求行政机关确认或重新出具", "本年度办理结果", "信息内容")
+# Column headers as regular expressions where the printed text alone is not enough: a bare 其他 is a column
+# only between cells, 本年增/减 is often cut to 本年增/, a fee header may drop its unit.
+COLUMN_VARIANTS: tuple[str, ...] = (
+    r"本年增\s*/\s*减?",
+    r"本年收费金额\s*[(]单位\s*:\s*万元[)]",
+    "本年收费金额",
+    r"(?<=\s)其他(?=\s)",
+    r"[(]本列数据的勾稽关系为[^)]*[)]",
+)
 
 
 # ---- printed labels (the official wording, for people: XLSX/CSV headers, the label of every output cell) ----
@@ -261,3 +425,42 @@ def application_rows(template: str) -> tuple[RowDef, ...]:
 def table_rows(table: str, layout: str) -> tuple[RowDef, ...]:
     """The rows of table 二 ('active') or 三 ('applications') in ``layout``."""
     return active_rows(layout) if table == "active" else application_rows(layout)
+
+
+# ---- derived from the printed template --------------------------------------------------------
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|\d+\.)")
+_NOTE = re.compile(r"[(]([^()]{4,})[)]$")  # a printed note after a label: (区分处理的,只计这一情形,…)
+
+
+def _printed_labels() -> list[str]:
+    """Every label and header the blank form prints, in no particular order."""
+    labels = [*SECTION_TITLES, *APPLICATION_PRINTED.values(), *APPLICATION_GROUPS.values()]
+    labels += [v for variants in ACTIVE_PRINTED.values() for v in variants]
+    for headers in (ACTIVE_HEADERS_2021, ACTIVE_HEADERS_2019):
+        labels += [h for columns in headers.values() for h in columns]
+    items = {*ACTIVE_HEADERS_2021, *ACTIVE_HEADERS_2019}
+    labels += [f"第二十条第{item}项" for item in sorted(items)]
+    return [*labels, *APPLICANT_HEADER, *REVIEW_HEADER, *OUTCOME_HEADER]
+
+
+def join_terms() -> tuple[str, ...]:
+    """The words the normalizer re-joins when line breaks or spaces split them (``商业\\n企业``): each printed
+    label, without its numbering too (``三、本年度办理结果`` and ``本年度办理结果``), a printed note on its own,
+    and the variants reports print. Terms of one character pair ``其他`` are too common in prose to join."""
+    terms: list[str] = []
+    for label in [*_printed_labels(), *JOIN_VARIANTS]:
+        bare = _NUMBERING.sub("", label)
+        note = _NOTE.search(bare)
+        terms += [label, bare]
+        if note:
+            terms += [note.group(1), bare[: note.start()]]
+    return tuple(t for t in dict.fromkeys(terms) if len(t) >= 2 and t != "其他")
+
+
+def column_patterns() -> tuple[str, ...]:
+    """Regular expressions of every column header a table prints (table 二's per item, the applicants, the
+    review outcomes and blocks), longest first so that a header is never read as its prefix."""
+    headers = [h for hs in (ACTIVE_HEADERS_2021, ACTIVE_HEADERS_2019) for columns in hs.values() for h in columns]
+    words = [*headers, "信息内容", *APPLICANT_HEADER, *REVIEW_HEADER]
+    escaped = [re.escape(w) for w in dict.fromkeys(words) if w != "其他"]
+    return tuple(sorted(dict.fromkeys([*escaped, *COLUMN_VARIANTS]), key=len, reverse=True))

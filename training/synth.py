@@ -26,110 +26,19 @@ from extractor.types import NormalizedDoc, Span
 
 Value = int | Decimal | None
 LAYOUTS: tuple[str, ...] = ("lines", "tabs", "spaces", "pipes", "glued")
-SECTIONS: tuple[str, ...] = (
-    "一、总体情况",
-    "二、主动公开政府信息情况",
-    "三、收到和处理政府信息公开申请情况",
-    "四、政府信息公开行政复议、行政诉讼情况",
-    "五、存在的主要问题及改进情况",
-    "六、其他需要报告的事项",
-)
-_ACTIVE_HEADERS_2021 = {
-    "(一)": ("本年制发件数", "本年废止件数", "现行有效件数"),
-    "(五)": ("本年处理决定数量",),
-    "(六)": ("本年处理决定数量",),
-    "(八)": ("本年收费金额(单位:万元)",),
-}
-_ACTIVE_HEADERS_2019 = {
-    "(一)": ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
-    "(五)": ("上一年项目数量", "本年增/减", "处理决定数量"),
-    "(六)": ("上一年项目数量", "本年增/减", "处理决定数量"),
-    "(八)": ("上一年项目数量", "本年增/减"),
-    "(九)": ("采购项目数量", "采购总金额"),
-}
-_ACTIVE_ITEMS_2021 = {
-    "(一)": ("rules", "normative_docs"),
-    "(五)": ("licensing",),
-    "(六)": ("penalty", "enforcement"),
-    "(八)": ("fees",),
-}
-_ACTIVE_ITEMS_2019 = {
-    "(一)": ("rules", "normative_docs"),
-    "(五)": ("licensing", "other_services"),
-    "(六)": ("penalty", "enforcement"),
-    "(八)": ("fees",),
-    "(九)": ("procurement",),
-}
-_ACTIVE_LABELS = {
-    "rules": ("规章",),
-    "normative_docs": ("规范性文件", "行政规范性文件"),
-    "licensing": ("行政许可",),
-    "other_services": ("其他对外管理服务事项",),
-    "penalty": ("行政处罚",),
-    "enforcement": ("行政强制",),
-    "fees": ("行政事业性收费",),
-    "procurement": ("政府集中采购",),
-}
-_APPLICATION_LABELS = {
-    "new_received": "一、本年新收政府信息公开申请数量",
-    "carried_over": "二、上年结转政府信息公开申请数量",
-    "granted": "(一)予以公开",
-    "partially_granted": "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
-    "withheld_state_secret": "1.属于国家秘密",
-    "withheld_prohibited_by_law": "2.其他法律行政法规禁止公开",
-    "withheld_security_stability": "3.危及“三安全一稳定”",
-    "withheld_third_party": "4.保护第三方合法权益",
-    "withheld_internal_affairs": "5.属于三类内部事务信息",
-    "withheld_process_info": "6.属于四类过程性信息",
-    "withheld_enforcement_file": "7.属于行政执法案卷",
-    "withheld_query": "8.属于行政查询事项",
-    "unavailable_not_held": "1.本机关不掌握相关政府信息",
-    "unavailable_needs_creation": "2.没有现成信息需要另行制作",
-    "unavailable_unclear": "3.补正后申请内容仍不明确",
-    "rejected_petition": "1.信访举报投诉类申请",
-    "rejected_duplicate": "2.重复申请",
-    "rejected_publication": "3.要求提供公开出版物",
-    "rejected_excessive": "4.无正当理由大量反复申请",
-    "rejected_reconfirm": "5.要求行政机关确认或重新出具已获取信息",
-    "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "other_no_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "other_other": "3.其他",
-    "other": "(六)其他处理",
-    "total": "(七)总计",
-    "carried_forward": "四、结转下年度继续办理",
-}
-# Group labels printed before the first row of their group (merged cells in the printed table).
-_GROUPS = {
-    "granted": "三、本年度办理结果",
-    "withheld_state_secret": "(三)不予公开",
-    "unavailable_not_held": "(四)无法提供",
-    "rejected_petition": "(五)不予处理",
-    "other_no_correction": "(六)其他处理",
-}
-_APPLICANT_HEADER = (
-    "申请人情况",
-    "自然人",
-    "法人或其他组织",
-    "总计",
-    "商业企业",
-    "科研机构",
-    "社会公益组织",
-    "法律服务机构",
-    "其他",
-)
-_CHECK_NOTE = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"
-_REVIEW_HEADER = (
-    "行政复议",
-    "行政诉讼",
-    "结果维持",
-    "结果纠正",
-    "其他结果",
-    "尚未审结",
-    "总计",
-    "未经复议直接起诉",
-    "复议后起诉",
-)
-_OUTCOME_HEADER = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+# The printed template (labels as the blank form prints them) is the template's data.
+SECTIONS = tpl.SECTION_TITLES
+_ACTIVE_HEADERS_2021 = tpl.ACTIVE_HEADERS_2021
+_ACTIVE_HEADERS_2019 = tpl.ACTIVE_HEADERS_2019
+_ACTIVE_ITEMS_2021 = tpl.ACTIVE_ITEMS_2021
+_ACTIVE_ITEMS_2019 = tpl.ACTIVE_ITEMS_2019
+_ACTIVE_LABELS = tpl.ACTIVE_PRINTED
+_APPLICATION_LABELS = tpl.APPLICATION_PRINTED
+_GROUPS = tpl.APPLICATION_GROUPS
+_APPLICANT_HEADER = tpl.APPLICANT_HEADER
+_CHECK_NOTE = tpl.CHECK_NOTE
+_REVIEW_HEADER = tpl.REVIEW_HEADER
+_OUTCOME_HEADER = tpl.OUTCOME_HEADER
 _BLANKS = ("—", "—", "-", "/", "无", "——", "\\")
 _AGENCIES = (
     "县人民政府办公室",

@@ -6,7 +6,8 @@ import re
 from functools import lru_cache
 
 from extractor import template as tpl
-from extractor.segment import SECTION_PATTERNS, table_regions
+from extractor.segment import table_regions
+from extractor.template import SECTION_PATTERNS
 from extractor.types import NormalizedDoc, Span, TaggedDoc
 
 _ROW_PATTERNS = tuple(
@@ -18,49 +19,7 @@ _ROW_PATTERNS = tuple(
 )
 ROW_RX = re.compile("|".join(f"(?:{p})" for p in (*_ROW_PATTERNS, tpl.GROUP_LABELS.pattern)))
 TITLE_ITEM_RX = re.compile(r"第二十条\s*第\s*[(]\s*[一二三四五六七八九十]+\s*[)]\s*项")
-COL_RX = re.compile(
-    "|".join(
-        sorted(
-            (
-                "信息内容",
-                "本年制发件数",
-                "本年废止件数",
-                "现行有效件数",
-                "本年处理决定数量",
-                "本年新制作数量",
-                "本年新公开数量",
-                "对外公开总数量",
-                "上一年项目数量",
-                r"本年增\s*/\s*减?",
-                "处理决定数量",
-                "采购项目数量",
-                "采购总金额",
-                r"本年收费金额\s*[(]单位\s*:\s*万元[)]",
-                "本年收费金额",
-                "申请人情况",
-                "自然人",
-                "法人或其他组织",
-                "商业企业",
-                "科研机构",
-                "社会公益组织",
-                "法律服务机构",
-                "总计",
-                "结果维持",
-                "结果纠正",
-                "其他结果",
-                "尚未审结",
-                "行政复议",
-                "行政诉讼",
-                "未经复议直接起诉",
-                "复议后起诉",
-                r"(?<=\s)其他(?=\s)",
-                r"[(]本列数据的勾稽关系为[^)]*[)]",
-            ),
-            key=len,
-            reverse=True,
-        )
-    )
-)
+COL_RX = re.compile("|".join(tpl.column_patterns()))  # every column header of the printed template
 # A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、".
 # Not a date, a share or a counted figure of the prose (``template.PROSE_FIGURE``): those are never cells.
 VALUE_RX = re.compile(
