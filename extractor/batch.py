@@ -308,16 +308,7 @@ def _run_ray(todo, spec, keys, workers, timeout, record):  # an Engine
 
     if not ray.is_initialized():
         ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
-
-    @ray.remote(num_cpus=1)
-    class Worker:
-        def __init__(self, spec: ExtractorSpec) -> None:
-            _init_worker(spec)
-
-        def work(self, path: str) -> tuple[str, float]:
-            return _work(path)
-
-    actors = [Worker.remote(spec) for _ in range(min(workers, max(len(todo), 1)))]
+    worker = _ray_worker(ray)
     queue = list(todo)
     running: dict[Any, tuple[Path, Any, float]] = {}
 
@@ -326,8 +317,8 @@ def _run_ray(todo, spec, keys, workers, timeout, record):  # an Engine
             path = queue.pop(0)
             running[actor.work.remote(str(path))] = (path, actor, time.monotonic())
 
-    for actor in actors:
-        submit(actor)
+    for _ in range(min(workers, max(len(todo), 1))):
+        submit(worker.remote(spec))
     while running:
         ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
         for ref in ready:
@@ -338,13 +329,33 @@ def _run_ray(todo, spec, keys, workers, timeout, record):  # an Engine
             except ray.exceptions.RayError as exc:
                 record(path, _failure(path, keys[path], "internal_error", f"worker failed: {exc}"), 0.0)
             submit(actor)
-        now = time.monotonic()
-        for ref, (path, actor, started) in list(running.items()):
-            if timeout is not None and now - started > timeout:
-                running.pop(ref)
-                ray.kill(actor)
-                record(path, _failure(path, keys[path], "timeout", f"no result within {timeout} s"), timeout)
-                submit(Worker.remote(spec))
+        for path, actor in _expired(running, timeout):
+            ray.kill(actor)
+            record(path, _failure(path, keys[path], "timeout", f"no result within {timeout} s"), timeout)
+            submit(worker.remote(spec))
+
+
+def _ray_worker(ray: Any) -> Any:
+    """The Ray actor class: a worker process holding its own Extractor."""
+
+    @ray.remote(num_cpus=1)
+    class Worker:
+        def __init__(self, spec: ExtractorSpec) -> None:
+            _init_worker(spec)
+
+        def work(self, path: str) -> tuple[str, float]:
+            return _work(path)
+
+    return Worker
+
+
+def _expired(running: dict[Any, tuple[Path, Any, float]], timeout: float | None) -> list[tuple[Path, Any]]:
+    """The documents running past ``timeout``, taken out of ``running``, with the actor holding each."""
+    if timeout is None:
+        return []
+    now = time.monotonic()
+    late = [ref for ref, (_, _, started) in running.items() if now - started > timeout]
+    return [running.pop(ref)[:2] for ref in late]
 
 
 ENGINES: dict[str, Engine] = {"local": _run_pool, "ray": _run_ray}

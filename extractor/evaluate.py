@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 if TYPE_CHECKING:
     from extractor.corpus import Example
     from extractor.tagging import Tagger
@@ -95,21 +97,46 @@ def load_outputs(path: Path) -> dict[str, dict[str, Any]]:
     return outputs
 
 
-def _output_for(outputs: dict[str, dict[str, Any]], gold: dict[str, Any], key: str) -> dict[str, Any] | None:
+class Gold(BaseModel):
+    """A gold file (``../shared/data/gold/*.json``): the report it describes (``file`` path and/or ``doc_id``),
+    its template, meta and the true value of each cell it checks (None: the cell is blank or not printed)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    file: str = ""
+    doc_id: str | None = None
+    template: str = "unknown"
+    meta: dict[str, Any] = Field(default_factory=dict)
+    cells: dict[str, int | Decimal | None] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Gold:
+        gold = cls.model_validate_json(path.read_text(encoding="utf-8"))
+        return gold if gold.file else gold.model_copy(update={"file": path.name})
+
+    @property
+    def key(self) -> str:
+        return _stem(self.file)
+
+
+def _output_for(outputs: dict[str, dict[str, Any]], gold: Gold) -> dict[str, Any] | None:
     """The record a gold file describes: by its ``doc_id``, then its ``file`` path, then the file stem."""
-    for candidate in (f"doc:{gold.get('doc_id')}", f"path:{gold.get('file')}", key):
+    for candidate in (f"doc:{gold.doc_id}", f"path:{gold.file}", gold.key):
         if candidate in outputs:
             return outputs[candidate]
     return None
 
 
+def _table(path: str) -> str:
+    """The table a cell key or rule name belongs to (``applications.total.business`` → ``applications``)."""
+    return path.split(".", 1)[0]
+
+
 def _tables_pass(doc: dict[str, Any]) -> dict[str, bool]:
     """Per table found: True when no rule of that table fails or is unassessable."""
-    ok: dict[str, bool] = {}
-    for key in {k.split(".", 1)[0] for k in doc.get("cells") or {}}:
-        ok[key] = True
+    ok = {_table(k): True for k in doc.get("cells") or {}}
     for check in doc.get("checks") or []:
-        table = check["rule"].split(".", 1)[0]
+        table = _table(check["rule"])
         if table in ok and check["status"] not in ("pass", "repaired"):
             ok[table] = False
     return ok
@@ -118,49 +145,49 @@ def _tables_pass(doc: dict[str, Any]) -> dict[str, bool]:
 def evaluate(outputs: dict[str, dict[str, Any]], gold_dir: Path) -> Report:
     report = Report()
     for gold_path in sorted(gold_dir.glob("*.json")):
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        key = _stem(gold.get("file") or gold_path.name)
-        doc = _output_for(outputs, gold, key)
+        gold = Gold.load(gold_path)
+        doc = _output_for(outputs, gold)
         if doc is None:
-            report.missing_outputs.append(key)
+            report.missing_outputs.append(gold.key)
             doc = {}
-        got_cells = doc.get("cells") or {}
-        template = gold.get("template") or "unknown"
-        fmt = (doc.get("source") or {}).get("format") or Path(gold.get("file") or "").suffix.lstrip(".")
-        failing = {
-            c for ch in doc.get("checks") or [] if ch.get("status") in ("fail", "not_assessable") for c in ch["cells"]
-        }
-        for cell_key, want in (gold.get("cells") or {}).items():
-            got = got_cells.get(cell_key)
-            ok = isinstance(got, dict) and same_value(got.get("value"), want)
-            if isinstance(got, dict) and got.get("confidence") is not None:
-                report.cell_confidence.append((key, float(got["confidence"]), ok))
-            for tally in (
-                report.cells,
-                report.by_table[cell_key.split(".", 1)[0]],
-                report.by_template[template],
-                report.by_format[fmt],
-                report.by_file[key],
-            ):
-                tally.add(ok)
-            if not ok:
-                kind = _fault(got, failing, cell_key)
-                report.fault(kind, f"table {cell_key.split('.', 1)[0]}", f"format {fmt}", "all")
-                if kind == "silent":
-                    report.silent.append(f"{key}: {cell_key}: want {want} got {got.get('value') if got else None}")
-                report.wrong[key].append(
-                    f"{cell_key}: want {want} got {got.get('value') if isinstance(got, dict) else 'absent'}"
-                )
+        _score_cells(report, gold, doc)
         if doc.get("confidence") is not None:
-            report.doc_confidence.append((key, float(doc["confidence"]), not report.wrong.get(key)))
-        report.meta.add(doc.get("template") == template)
+            report.doc_confidence.append((gold.key, float(doc["confidence"]), not report.wrong.get(gold.key)))
+        report.meta.add(doc.get("template") == gold.template)
         for meta_field in ("year", "agency"):
-            want = (gold.get("meta") or {}).get(meta_field)
+            want = gold.meta.get(meta_field)
             if want is not None:
                 report.meta.add((doc.get("meta") or {}).get(meta_field) == want)
         for passed in _tables_pass(doc).values():
             report.tables_all_rules_pass.add(passed)
     return report
+
+
+def _score_cells(report: Report, gold: Gold, doc: dict[str, Any]) -> None:
+    """Each gold cell of one report against its output record: right or wrong, and how a wrong one shows."""
+    key, got_cells = gold.key, doc.get("cells") or {}
+    fmt = (doc.get("source") or {}).get("format") or Path(gold.file).suffix.lstrip(".")
+    failing = {
+        c for ch in doc.get("checks") or [] if ch.get("status") in ("fail", "not_assessable") for c in ch["cells"]
+    }
+    for cell_key, want in gold.cells.items():
+        got = got_cells.get(cell_key)
+        got = got if isinstance(got, dict) else None
+        ok = got is not None and same_value(got.get("value"), want)
+        if got is not None and got.get("confidence") is not None:
+            report.cell_confidence.append((key, float(got["confidence"]), ok))
+        table = _table(cell_key)
+        groups = (report.by_table[table], report.by_template[gold.template], report.by_format[fmt], report.by_file[key])
+        for tally in (report.cells, *groups):
+            tally.add(ok)
+        if ok:
+            continue
+        kind = _fault(got, failing, cell_key)
+        report.fault(kind, f"table {table}", f"format {fmt}", "all")
+        shown = got.get("value") if got is not None else "absent"
+        if kind == "silent":
+            report.silent.append(f"{key}: {cell_key}: want {want} got {shown}")
+        report.wrong[key].append(f"{cell_key}: want {want} got {shown}")
 
 
 def format_report(report: Report, per_file_errors: int = 5) -> str:

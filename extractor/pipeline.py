@@ -144,8 +144,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
         source=SourceInfo(
             path=source.path,
             format=source.format,
-            encoding=source.encoding
-            + "".join(f"+{n.step}" for n in doc.notes if n.step in ENCODING_REPAIRS),
+            encoding=source.encoding + "".join(f"+{n.step}" for n in doc.notes if n.step in ENCODING_REPAIRS),
         ),
         template=template,  # type: ignore[arg-type]
         template_detail={} if template == "pre2019" else {str(t): v for t, v in resolution.layouts.items()},

@@ -113,13 +113,19 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     if len(pool) > 1:
         ambiguous, issues = _ambiguous(rows, pool, varying)
         return cells | ambiguous, issues
-    issues = []
-    for row, reading in zip(rows, pool[0], strict=True):
-        cells.update(zip(row.keys, reading, strict=True))
-        issue = _chosen_issue(row.row, reading, how, first=reading is row.readings[0])
-        if issue is not None:
-            issues.append(issue)
-    return cells, issues
+    return cells | _cells_of(rows, pool[0]), _chosen_issues(rows, pool[0], how)
+
+
+def _cells_of(rows: list[RowReadings], combo: Combo) -> dict[str, CellDraft]:
+    return {
+        key: cell for row, reading in zip(rows, combo, strict=True) for key, cell in zip(row.keys, reading, strict=True)
+    }
+
+
+def _chosen_issues(rows: list[RowReadings], combo: Combo, how: str) -> list[Issue]:
+    """What each row's chosen reading changed, and what chose it."""
+    found = (_chosen_issue(row.row, r, how, first=r is row.readings[0]) for row, r in zip(rows, combo, strict=True))
+    return [issue for issue in found if issue is not None]
 
 
 def _ambiguous(

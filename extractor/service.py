@@ -73,6 +73,34 @@ class _Workers:
         self.pool.join(timeout=10)
 
 
+class _Runner:
+    """Where documents run: ``concurrency`` killable worker processes for a spec (opened with the app), or
+    threads of this process for a loaded Extractor; either way at most ``timeout`` seconds each."""
+
+    def __init__(self, source: Extractor | ExtractorSpec, concurrency: int, timeout: float) -> None:
+        self.source, self.concurrency, self.timeout = source, concurrency, timeout
+        self.workers: _Workers | None = None
+        self.limiter = anyio.CapacityLimiter(concurrency)
+
+    def open(self) -> None:
+        if isinstance(self.source, ExtractorSpec):
+            self.workers = _Workers(self.source, self.concurrency)
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+
+    async def run(self, upload: str, data: bytes) -> ExtractionOutput:
+        if self.workers is not None:
+            return await self.workers.run(upload, data, self.timeout)
+        source = self.source
+        assert isinstance(source, Extractor)
+        with anyio.fail_after(self.timeout):
+            return await anyio.to_thread.run_sync(
+                lambda: source.extract(source.read(upload, data)), limiter=self.limiter, abandon_on_cancel=True
+            )
+
+
 def create_app(
     source: Extractor | ExtractorSpec,
     *,
@@ -83,19 +111,16 @@ def create_app(
 ) -> FastAPI:
     """``source``: an ``ExtractorSpec`` (documents in ``concurrency`` worker processes) or a loaded
     ``Extractor`` (documents in threads of this process)."""
-    workers: _Workers | None = None
     name = source.name if isinstance(source, Extractor) else source.tagger_name()
+    runner = _Runner(source, concurrency, timeout)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        nonlocal workers
-        if isinstance(source, ExtractorSpec):
-            workers = _Workers(source, concurrency)
+        runner.open()
         try:
             yield
         finally:
-            if workers is not None:
-                workers.close()
+            runner.close()
 
     app = FastAPI(
         title="xxgk",
@@ -103,7 +128,6 @@ def create_app(
         description="Extract the tables of 政府信息公开工作年度报告 as the xxgk output contract.",
         lifespan=lifespan,
     )
-    limiter = anyio.CapacityLimiter(concurrency)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -112,15 +136,6 @@ def create_app(
     @app.get("/version")
     def version() -> dict[str, Any]:
         return {"xxgk": __version__, "schema_version": SCHEMA_VERSION, "tagger": name}
-
-    async def run(upload: str, data: bytes) -> ExtractionOutput:
-        if workers is not None:
-            return await workers.run(upload, data, timeout)
-        assert isinstance(source, Extractor)
-        with anyio.fail_after(timeout):
-            return await anyio.to_thread.run_sync(
-                lambda: source.extract(source.read(upload, data)), limiter=limiter, abandon_on_cancel=True
-            )
 
     @app.post("/extract", response_model=ExtractionOutput, responses={408: {}, 413: {}, 422: {}, 504: {}})
     async def extract_file(
@@ -131,7 +146,7 @@ def create_app(
         if len(data) > max_bytes:
             return _json(error_record(upload, None, "input_error", f"larger than the limit of {max_bytes} bytes"), 413)
         try:
-            out = await run(upload, data)
+            out = await runner.run(upload, data)
         except InputError as exc:
             return _json(error_record(upload, data, "input_error", str(exc)), 422)
         except TimeoutError:
@@ -159,37 +174,42 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await _refuse(send, 413, "input_error", f"Content-Length {int(length)} is over the limit")
             return
-        seen = 0
-        started = refused = False
+        request = _LimitedRequest(receive, send, self.max_bytes, self.read_timeout)
+        await self.app(scope, request.receive, request.send)
 
-        async def limited() -> Message:
-            nonlocal seen, refused
-            try:
-                message = await asyncio.wait_for(receive(), self.read_timeout)
-            except TimeoutError:
-                return await refuse(408, "timeout", f"no body data for {self.read_timeout} s")
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    return await refuse(413, "input_error", f"body over the limit of {self.max_bytes} bytes")
-            return message
 
-        async def refuse(status: int, kind: str, message: str) -> Message:
-            """Answer now, and tell the app the client left (whatever it answers then is dropped)."""
-            nonlocal refused
-            if not started and not refused:
-                refused = True
-                await _refuse(send, status, kind, message)
-            return {"type": "http.disconnect"}
+class _LimitedRequest:
+    """One request's body read under the limits: past ``max_bytes`` it is answered 413, stalled for
+    ``read_timeout`` seconds 408, and the app is told the client left (whatever it answers then is dropped)."""
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+    def __init__(self, receive: Receive, send: Send, max_bytes: int, read_timeout: float) -> None:
+        self._receive, self._send = receive, send
+        self.max_bytes, self.read_timeout = max_bytes, read_timeout
+        self.seen = 0
+        self.started = self.refused = False
 
-        await self.app(scope, limited, tracked)
+    async def receive(self) -> Message:
+        try:
+            message = await asyncio.wait_for(self._receive(), self.read_timeout)
+        except TimeoutError:
+            return await self.refuse(408, "timeout", f"no body data for {self.read_timeout} s")
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.max_bytes:
+                return await self.refuse(413, "input_error", f"body over the limit of {self.max_bytes} bytes")
+        return message
+
+    async def refuse(self, status: int, kind: str, message: str) -> Message:
+        if not self.started and not self.refused:
+            self.refused = True
+            await _refuse(self._send, status, kind, message)
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if self.refused:
+            return
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
 
 
 async def _refuse(send: Send, status: int, kind: str, message: str) -> None:

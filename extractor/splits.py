@@ -7,7 +7,7 @@ offers these readings; ``resolve`` chooses among them with the table's arithmeti
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -90,37 +90,43 @@ def enumerate_splits(
     out: list[list[Part]] = []
 
     def walk(pi: int, ci: int, parts: list[Part]) -> None:
-        if len(out) >= limit:
+        if len(out) >= limit or (pi < len(pieces) and len(parts) >= total):
             return
         if pi == len(pieces):
             if len(parts) == total:
                 out.append(list(parts))
             return
-        if len(parts) >= total:
-            return
         piece = pieces[pi]
-        ends: range | list[int] = range(ci + 1, len(piece.text) + 1) if piece.splittable else [len(piece.text)]
-        if check is sum_rule and piece.splittable and len(parts) + 1 in bounds:
-            expected = _block_sum(parts, bounds, len(parts) + 1)
-            if expected is None or not piece.text.startswith(expected, ci):
-                return
-            ends = [ci + len(expected)]
-        for end in ends:
+        for end in _ends(piece, ci, parts, bounds, check):
             text = piece.text[ci:end]
             if piece.splittable and not number.fullmatch(text):
                 continue
-            part = Part(text, piece.start + ci, piece.start + end)
-            parts.append(part)
-            n = len(parts)
-            block_ok = True
-            if check is not None and n in bounds:
-                b = bounds.index(n)
-                lo = bounds[b - 1] if b else 0
-                block_ok = check(parts[lo:n])
-            if block_ok:
-                nxt = (pi + 1, 0) if end == len(piece.text) else (pi, end)
-                walk(nxt[0], nxt[1], parts)
+            parts.append(Part(text, piece.start + ci, piece.start + end))
+            if _block_passes(parts, bounds, check):
+                walk(*((pi + 1, 0) if end == len(piece.text) else (pi, end)), parts)
             parts.pop()
 
     walk(0, 0, [])
     return out
+
+
+def _ends(piece: Piece, ci: int, parts: list[Part], bounds: list[int], check: BlockCheck | None) -> Sequence[int]:
+    """Where the next part, from character ``ci`` of ``piece``, may end. Under ``sum_rule`` the part closing a
+    block must be the sum of the block so far: that one cut, or none when the digits do not print it."""
+    if not piece.splittable:
+        return [len(piece.text)]
+    if check is sum_rule and len(parts) + 1 in bounds:
+        expected = _block_sum(parts, bounds, len(parts) + 1)
+        if expected is None or not piece.text.startswith(expected, ci):
+            return []
+        return [ci + len(expected)]
+    return range(ci + 1, len(piece.text) + 1)
+
+
+def _block_passes(parts: list[Part], bounds: list[int], check: BlockCheck | None) -> bool:
+    """True unless ``parts`` just closed a block that fails ``check``."""
+    n = len(parts)
+    if check is None or n not in bounds:
+        return True
+    b = bounds.index(n)
+    return check(parts[bounds[b - 1] if b else 0 : n])

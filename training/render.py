@@ -136,48 +136,57 @@ def _split_row(row: Sequence[str]) -> tuple[list[str], list[str]]:
     return [row[0]], list(row[1:])  # a header row: the first cell labels, the rest head the value columns
 
 
+class _Pen:
+    """Where the next line goes: down the page, on to the next page past the bottom margin."""
+
+    def __init__(self, page_height: float) -> None:
+        self.page, self.y, self.page_height = 1, float(MARGIN), page_height
+        self.placed: list[_Placed] = []
+
+    def put(self, x: float, piece: str, line: int = 0) -> None:
+        self.placed.append(_Placed(self.page, x, self.y + line * FONT_SIZE * LINE, piece))
+
+    def advance(self, lines: int = 1) -> None:
+        self.y += FONT_SIZE * LINE * lines
+        if self.y > self.page_height - MARGIN - FONT_SIZE * LINE:
+            self.page, self.y = self.page + 1, float(MARGIN)
+
+
 def layout(text: str, page_height: float = 842, page_width: float = 595) -> list[_Placed]:
     """Where every piece of text goes: running text wrapped; in a table, the label cells share the left part of
     the row and the value cells sit in right-aligned columns (a cell that does not fit wraps onto more lines)."""
-    step = FONT_SIZE * LINE
-    placed: list[_Placed] = []
-    page, y = 1, float(MARGIN)
-
-    def advance(lines: int = 1) -> None:
-        nonlocal page, y
-        y += step * lines
-        if y > page_height - MARGIN - step:
-            page, y = page + 1, float(MARGIN)
-
+    pen = _Pen(page_height)
     for block in blocks(text):
         if not block.is_table:
             for piece in _wrap(block.rows[0][0]):
-                placed.append(_Placed(page, MARGIN, y, piece))
-                advance()
+                pen.put(MARGIN, piece)
+                pen.advance()
             continue
-        split = [_split_row(row) for row in block.rows]
-        # Header rows (text in value position) are set as one line of text; value rows define the columns.
-        columns = max((len(v) for _, v in split if all(_VALUE.match(c) for c in v)), default=1)
-        cell_width = min(6 * FONT_SIZE, (page_width - 2 * MARGIN) * (0.55 if columns <= 8 else 0.85) / columns)
-        label_chars = int((page_width - 2 * MARGIN - columns * cell_width) / FONT_SIZE) - 1
-        for labels, values in split:
-            if not all(_VALUE.match(c) for c in values):
-                for piece in _wrap(" ".join(c for c in (*labels, *values) if c), 2 * WRAP):
-                    placed.append(_Placed(page, MARGIN, y, piece))
-                    advance()
-                continue
-            cells: list[tuple[float, list[str]]] = [(MARGIN, _wrap(" ".join(labels), label_chars))] if labels else []
-            first = columns - len(values)
-            right = page_width - MARGIN
-            cells += [(right - (columns - first - k) * cell_width, [v]) for k, v in enumerate(values)]  # never wrapped
-            height = max(len(lines) for _, lines in cells)
-            for x, lines in cells:
-                for n, piece in enumerate(lines):
-                    if piece:
-                        placed.append(_Placed(page, x, y + n * step, piece))
-            advance(height)
-        advance()
-    return placed
+        _table(pen, [_split_row(row) for row in block.rows], page_width)
+        pen.advance()
+    return pen.placed
+
+
+def _table(pen: _Pen, split: list[tuple[list[str], list[str]]], page_width: float) -> None:
+    # Header rows (text in value position) are set as one line of text; value rows define the columns.
+    columns = max((len(v) for _, v in split if all(_VALUE.match(c) for c in v)), default=1)
+    cell_width = min(6 * FONT_SIZE, (page_width - 2 * MARGIN) * (0.55 if columns <= 8 else 0.85) / columns)
+    label_chars = int((page_width - 2 * MARGIN - columns * cell_width) / FONT_SIZE) - 1
+    for labels, values in split:
+        if not all(_VALUE.match(c) for c in values):
+            for piece in _wrap(" ".join(c for c in (*labels, *values) if c), 2 * WRAP):
+                pen.put(MARGIN, piece)
+                pen.advance()
+            continue
+        cells: list[tuple[float, list[str]]] = [(MARGIN, _wrap(" ".join(labels), label_chars))] if labels else []
+        first = columns - len(values)
+        right = page_width - MARGIN
+        cells += [(right - (columns - first - k) * cell_width, [v]) for k, v in enumerate(values)]  # never wrapped
+        for x, lines in cells:
+            for n, piece in enumerate(lines):
+                if piece:
+                    pen.put(x, piece, n)
+        pen.advance(max(len(lines) for _, lines in cells))
 
 
 def to_pdf(text: str) -> bytes:

@@ -58,10 +58,15 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 3:  # a file cut inside its last character
             return data.decode("utf-8", errors="replace"), "utf-8"
-    candidates = []
+    return _best_guess(data)
+
+
+def _best_guess(data: bytes) -> tuple[str, str]:
+    """Not UTF-8: the decoding among the Chinese codecs (and UTF-16 for an even length) that reads most like text."""
     codecs_to_try = ["gb18030", "big5", "utf-8"]
     if len(data) % 2 == 0:
         codecs_to_try += ["utf-16-le", "utf-16-be"]
+    candidates = []
     for codec in codecs_to_try:
         text = data.decode(codec, errors="replace")
         candidates.append((_score(text), codec, text))

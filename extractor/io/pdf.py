@@ -13,6 +13,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from extractor.errors import InputError
 from extractor.io.ocr import OcrEngine, ocr_image
@@ -54,27 +55,11 @@ def read_pdf(data: bytes, ocr: OcrEngine | None = None) -> PdfText:
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
-    pages: list[tuple[str, list[Box | None], list[float] | None]] = []
-    ocr_pages: list[int] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
                 raise InputError(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
-            for number, page in enumerate(pdf.pages, start=1):
-                textmap = page.get_textmap()
-                text = textmap.as_string
-                if len("".join(text.split())) >= MIN_LAYER_CHARS or (text.strip() and not page.images):
-                    boxes = [None if obj is None else _char_box(obj, number) for _, obj in textmap.tuples]
-                    pages.append((text, boxes, None))
-                    continue
-                if ocr is None:
-                    pages.append(("", [], None))
-                    continue
-                image = page.to_image(resolution=OCR_RESOLUTION).original
-                scale = 72 / OCR_RESOLUTION
-                read = ocr_image(image, ocr, page=number, scale=scale)
-                pages.append((read.text, list(read.boxes), list(read.confidence)))
-                ocr_pages.append(number)
+            pages = [_page(page, number, ocr) for number, page in enumerate(pdf.pages, start=1)]
     except PDFPasswordIncorrect as exc:
         raise InputError("encrypted PDF (password required)") from exc
     except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -82,20 +67,45 @@ def read_pdf(data: bytes, ocr: OcrEngine | None = None) -> PdfText:
     except InputError:
         raise
     except Exception as exc:  # pdfminer raises many private exception types on damaged files
-        causes = [*exc.args, exc.__context__, exc]  # pdfplumber wraps pdfminer's exception as its argument
-        if any(isinstance(c, PDFPasswordIncorrect) for c in causes):
-            raise InputError("encrypted PDF (password required)") from exc
-        if "pdfminer" in type(exc).__module__ or "pdfplumber" in type(exc).__module__:
-            detail = next((f"{type(c).__name__}: {c}" for c in causes if isinstance(c, Exception)), "")
-            raise InputError(f"unreadable PDF: {detail}") from exc
-        raise
+        error = _unreadable(exc, PDFPasswordIncorrect)
+        if error is exc:
+            raise
+        raise error from exc
     if not any(text.strip() for text, _, _ in pages):
         hint = "install the 'ocr' extra to read scanned pages" if ocr is None else "OCR found no text either"
         raise InputError(f"PDF has no text layer ({len(pages)} pages); {hint}")
-    return _join(pages, tuple(ocr_pages))
+    ocr_pages = tuple(n for n, (_, _, conf) in enumerate(pages, start=1) if conf is not None)
+    return _join(pages, ocr_pages)
 
 
-def _join(pages: list[tuple[str, list[Box | None], list[float] | None]], ocr_pages: tuple[int, ...]) -> PdfText:
+Page = tuple[str, list[Box | None], list[float] | None]  # text, a box per character, OCR confidences (or None)
+
+
+def _page(page: Any, number: int, ocr: OcrEngine | None) -> Page:
+    """A page's text layer, or (a scanned page, with an OCR engine) what OCR reads on its image."""
+    textmap = page.get_textmap()
+    text = textmap.as_string
+    if len("".join(text.split())) >= MIN_LAYER_CHARS or (text.strip() and not page.images):
+        return text, [None if obj is None else _char_box(obj, number) for _, obj in textmap.tuples], None
+    if ocr is None:
+        return "", [], None
+    image = page.to_image(resolution=OCR_RESOLUTION).original
+    read = ocr_image(image, ocr, page=number, scale=72 / OCR_RESOLUTION)
+    return read.text, list(read.boxes), list(read.confidence)
+
+
+def _unreadable(exc: Exception, password_error: type[Exception]) -> Exception:
+    """An exception of pdfminer's or pdfplumber's own as an ``InputError``; any other is re-raised as it is."""
+    causes = [*exc.args, exc.__context__, exc]  # pdfplumber wraps pdfminer's exception as its argument
+    if any(isinstance(c, password_error) for c in causes):
+        return InputError("encrypted PDF (password required)")
+    if "pdfminer" in type(exc).__module__ or "pdfplumber" in type(exc).__module__:
+        detail = next((f"{type(c).__name__}: {c}" for c in causes if isinstance(c, Exception)), "")
+        return InputError(f"unreadable PDF: {detail}")
+    return exc
+
+
+def _join(pages: list[Page], ocr_pages: tuple[int, ...]) -> PdfText:
     raw_parts: list[str] = []
     boxes: list[Box | None] = []
     confidence: list[float] = []
@@ -138,15 +148,23 @@ def drop_running_lines(raw: str) -> tuple[str, OffsetMap]:
             out.copy(PAGE_BREAK, pos)
             pos += len(PAGE_BREAK)
         lines = page.split("\n")
-        filled = [i for i, ln in enumerate(lines) if ln.strip()]
-        drop = set()
-        if filled and _DIGITS.sub("#", lines[filled[0]].strip()) in running_first:
-            drop.add(filled[0])
-        if filled and _DIGITS.sub("#", lines[filled[-1]].strip()) in running_last:
-            drop.add(filled[-1])
+        drop = _running(lines, running_first, running_last)
         for i, line in enumerate(lines):
             end = pos + len(line) + (1 if i < len(lines) - 1 else 0)
             if i not in drop:
                 out.copy(raw[pos:end], pos)
             pos = end
     return out.build()
+
+
+def _running(lines: list[str], running_first: set[str], running_last: set[str]) -> set[int]:
+    """The indexes of a page's first and last filled lines when they are running headers or footers."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if not filled:
+        return set()
+    drop = set()
+    if _DIGITS.sub("#", lines[filled[0]].strip()) in running_first:
+        drop.add(filled[0])
+    if _DIGITS.sub("#", lines[filled[-1]].strip()) in running_last:
+        drop.add(filled[-1])
+    return drop

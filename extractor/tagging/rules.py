@@ -49,36 +49,45 @@ class RuleTagger:
         return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)
 
     def _tag_table(self, text: str, start: int, end: int) -> list[Span]:
-        taken = bytearray(end - start)
-        out: list[Span] = []
-
-        def free(s: int, e: int) -> bool:
-            return not any(taken[s - start : e - start])
-
-        def claim(s: int, e: int, label: str) -> None:
-            if free(s, e):
-                taken[s - start : e - start] = b"\x01" * (e - s)
-                out.append(Span(s, e, label))
-
+        claims = _Claims(start, end)
         for m in _heading_rx().finditer(text, start, end):
-            taken[m.start() - start : m.end() - start] = b"\x01" * (m.end() - m.start())
+            claims.mark(m.start(), m.end())
         for m in TITLE_ITEM_RX.finditer(text, start, end):
-            claim(m.start(), m.end(), "TITLE_ITEM")
-        rows = [(m.start(), m.end()) for m in ROW_RX.finditer(text, start, end) if free(m.start(), m.end())]
+            claims.claim(m.start(), m.end(), "TITLE_ITEM")
+        rows = [m.span() for m in ROW_RX.finditer(text, start, end) if claims.free(m.start(), m.end())]
         for s, e in rows:
-            taken[s - start : e - start] = b"\x01" * (e - s)
+            claims.mark(s, e)
         for m in COL_RX.finditer(text, start, end):
-            claim(m.start(), m.end(), "COL")
+            claims.claim(m.start(), m.end(), "COL")
         for s, e in rows:  # grow each key phrase over the unclaimed rest of its printed label
-            taken[s - start : e - start] = b"\x00" * (e - s)
-            s2, e2 = _expand_label(text, s, e, start, end, taken)
-            claim(s2, e2, "ROW")
+            claims.mark(s, e, taken=False)
+            claims.claim(*_expand_label(text, s, e, start, end, claims.taken), "ROW")
         for s, e in _other_rows(text, start, end):
-            claim(s, e, "ROW")
-        for seg_start, seg_end in _free_segments(taken, start):
+            claims.claim(s, e, "ROW")
+        for seg_start, seg_end in _free_segments(claims.taken, start):
             for s, e, label in _values(text[seg_start:seg_end]):
-                claim(seg_start + s, seg_start + e, label)
-        return out
+                claims.claim(seg_start + s, seg_start + e, label)
+        return claims.spans
+
+
+class _Claims:
+    """The characters of a table region ``[start, end)`` already given a label: a span claims free ones only."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.taken = bytearray(end - start)
+        self.spans: list[Span] = []
+
+    def free(self, s: int, e: int) -> bool:
+        return not any(self.taken[s - self.start : e - self.start])
+
+    def mark(self, s: int, e: int, taken: bool = True) -> None:
+        self.taken[s - self.start : e - self.start] = (b"\x01" if taken else b"\x00") * (e - s)
+
+    def claim(self, s: int, e: int, label: str) -> None:
+        if self.free(s, e):
+            self.mark(s, e)
+            self.spans.append(Span(s, e, label))
 
 
 def _other_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
