@@ -259,7 +259,7 @@ def row_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where
 
 def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where: str) -> Readings:
     n = len(keys)
-    signed = any(k.rsplit(".", 1)[1] in tpl.SIGNED_COLUMNS for k in keys)
+    signed = any(tpl.CellKey.parse(k).column in tpl.SIGNED_COLUMNS for k in keys)
     blanks = {t.start for t in group if t.blank}
     score = min(t.score for t in group)
     if len(group) == n:
@@ -402,7 +402,7 @@ def _row_table(
                 issues.append(Issue(code=IssueCode.EXTRA_VALUES, path=table, detail=detail))
             continue
         row = f"{table}.{rowdef.key}"
-        keys = tuple(f"{row}.{c}" for c in rowdef.columns)
+        keys = tpl.keys_of(table, rowdef.key, rowdef.columns)
         if i not in pairs:
             issues.append(
                 Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it")

@@ -27,6 +27,7 @@ from extractor.io.readers import display_path
 from extractor.io.writers import write_outputs
 from extractor.pipeline import error_record
 from extractor.schema import ExtractionOutput, SourceInfo
+from extractor.template import table_of
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class Summary:
             self.failed.append((out.source.path, f"{out.error.kind}: {out.error.message}"))
         for check in out.checks:
             if check.status == "fail":
-                self.failed_checks[check.rule.split(".")[0]] += 1
+                self.failed_checks[table_of(check.rule)] += 1
         self.slowest = sorted([*self.slowest, (seconds, out.source.path)], reverse=True)[:5]
 
     def lines(self) -> list[str]:

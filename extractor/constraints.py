@@ -93,8 +93,8 @@ def application_rules(layout: str) -> list[Rule]:
     rules = [
         Rule.total_of(
             f"applications.row_total.{r.key}",
-            f"applications.{r.key}.total",
-            tuple(f"applications.{r.key}.{c}" for c in cols[:-1]),
+            str(tpl.CellKey("applications", r.key, "total")),
+            tpl.keys_of("applications", r.key, cols[:-1]),
         )
         for r in rows
     ]
@@ -118,7 +118,9 @@ def application_rules(layout: str) -> list[Rule]:
 
 def review_rules() -> list[Rule]:
     return [
-        Rule.total_of(f"review.{b}", f"review.{b}.total", tuple(f"review.{b}.{o}" for o in tpl.REVIEW_OUTCOMES[:-1]))
+        Rule.total_of(
+            f"review.{b}", str(tpl.CellKey("review", b, "total")), tpl.keys_of("review", b, tpl.REVIEW_OUTCOMES[:-1])
+        )
         for b in tpl.REVIEW_BLOCKS
     ]
 

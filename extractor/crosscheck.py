@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from extractor import template as tpl
 from extractor.assemble import CellDraft
 from extractor.constraints import evaluate
 from extractor.resolve import Resolution
@@ -43,7 +44,7 @@ class Reading:
 
 
 def _of(table: str, path: str) -> bool:
-    return path.split(".", 1)[0] == table
+    return tpl.table_of(path) == table
 
 
 def table_score(reading: Reading, table: str) -> tuple[int, int, int, int, int]:
@@ -66,7 +67,7 @@ def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]
     primary = readings[0]
     layouts: dict[TableKey, str] = {}
     cells: dict[str, CellDraft] = {}
-    issues = [i for i in primary.resolution.issues if i.path.split(".", 1)[0] not in TABLES]
+    issues = [i for i in primary.resolution.issues if tpl.table_of(i.path) not in TABLES]
     rules = []
     notes = []
     cut = None

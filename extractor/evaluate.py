@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extractor.template import table_of
+
 if TYPE_CHECKING:
     from extractor.corpus import Example
     from extractor.tagging import Tagger
@@ -127,16 +129,11 @@ def _output_for(outputs: dict[str, dict[str, Any]], gold: Gold) -> dict[str, Any
     return None
 
 
-def _table(path: str) -> str:
-    """The table a cell key or rule name belongs to (``applications.total.business`` → ``applications``)."""
-    return path.split(".", 1)[0]
-
-
 def _tables_pass(doc: dict[str, Any]) -> dict[str, bool]:
     """Per table found: True when no rule of that table fails or is unassessable."""
-    ok = {_table(k): True for k in doc.get("cells") or {}}
+    ok = {table_of(k): True for k in doc.get("cells") or {}}
     for check in doc.get("checks") or []:
-        table = _table(check["rule"])
+        table = table_of(check["rule"])
         if table in ok and check["status"] not in ("pass", "repaired"):
             ok[table] = False
     return ok
@@ -176,7 +173,7 @@ def _score_cells(report: Report, gold: Gold, doc: dict[str, Any]) -> None:
         ok = got is not None and same_value(got.get("value"), want)
         if got is not None and got.get("confidence") is not None:
             report.cell_confidence.append((key, float(got["confidence"]), ok))
-        table = _table(cell_key)
+        table = table_of(cell_key)
         groups = (report.by_table[table], report.by_template[gold.template], report.by_format[fmt], report.by_file[key])
         for tally in (report.cells, *groups):
             tally.add(ok)

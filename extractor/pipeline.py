@@ -170,7 +170,7 @@ def _reported(resolution: Resolution) -> list[Issue]:
     return [
         i
         for i in resolution.issues
-        if i.code is not IssueCode.ROW_NOT_FOUND or i.path.split(".", 1)[0] in resolution.layouts
+        if i.code is not IssueCode.ROW_NOT_FOUND or tpl.table_of(i.path) in resolution.layouts
     ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from extractor.schema import SectionKey, TableKey
 
@@ -133,9 +134,47 @@ REVIEW_BLOCKS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litig
 REVIEW_OUTCOMES: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
 
 
+class CellKey(NamedTuple):
+    """A cell's address in the output, ``table.row.column`` (``applications.granted.business``); rows are
+    ``table.row`` and rules ``table.…``, so the table is always the first part (``table_of``)."""
+
+    table: str
+    row: str
+    column: str
+
+    @classmethod
+    def parse(cls, key: str) -> CellKey:
+        table, row, column = key.split(".")
+        return cls(table, row, column)
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.row}.{self.column}"
+
+    @property
+    def row_key(self) -> str:
+        """``table.row``: the key of the row, in ``ROW_LABELS`` and issue paths."""
+        return f"{self.table}.{self.row}"
+
+    @property
+    def column_key(self) -> str:
+        """``table.column``: the key of the column, in ``COLUMN_LABELS``."""
+        return f"{self.table}.{self.column}"
+
+
+def table_of(path: str) -> str:
+    """The table of a cell key, row key, rule name or issue path (``applications.total.business`` →
+    ``applications``)."""
+    return path.split(".", 1)[0]
+
+
+def keys_of(table: str, row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The cell keys of one row, in printed order."""
+    return tuple(str(CellKey(table, row, c)) for c in columns)
+
+
 def review_keys() -> list[str]:
     """The 15 cells of table 四 in printed order: 复议, 未经复议直接起诉, 复议后起诉; five outcomes each."""
-    return [f"review.{b}.{o}" for b in REVIEW_BLOCKS for o in REVIEW_OUTCOMES]
+    return [k for b in REVIEW_BLOCKS for k in keys_of("review", b, REVIEW_OUTCOMES)]
 
 
 # ---- where the sections and tables start (the segmenter's vocabulary) --------------------------
@@ -367,8 +406,8 @@ COLUMN_LABELS: dict[str, str] = {
 
 def cell_labels(key: str) -> tuple[str, str]:
     """'applications.granted.business' → ('（一）予以公开', '商业企业'): the printed row and column labels."""
-    table, row, column = key.split(".")
-    return ROW_LABELS[f"{table}.{row}"], COLUMN_LABELS[f"{table}.{column}"]
+    cell = CellKey.parse(key)
+    return ROW_LABELS[cell.row_key], COLUMN_LABELS[cell.column_key]
 
 
 def table_columns(table: str) -> list[str]:
@@ -384,7 +423,7 @@ def table_keys(table: str, layout: str) -> list[str]:
     """Every cell key of ``table`` ('active', 'applications', 'review') in ``layout``, in printed order."""
     if table == "review":
         return review_keys()
-    return [f"{table}.{r.key}.{c}" for r in table_rows(table, layout) for c in r.columns]
+    return [k for r in table_rows(table, layout) for k in keys_of(table, r.key, r.columns)]
 
 
 # Labels of groups of rows in table 三 (三、本年度办理结果, （三）不予公开 …): they head rows, they own no values.

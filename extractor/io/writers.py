@@ -139,7 +139,7 @@ def _table_rows(o: ExtractionOutput, sheets: dict) -> None:
     failing = {k for c in o.checks if c.status.value == "fail" for k in c.cells}
     rows: dict[tuple[str, str], dict[str, Cell]] = {}
     for key, cell in o.cells.items():
-        table, row, column = key.split(".")
+        table, row, column = tpl.CellKey.parse(key)
         rows.setdefault((table, row), {})[column] = cell
     for (table, row), cells in rows.items():
         sheet, columns = sheets[table]

@@ -7,7 +7,6 @@ windows; each character takes the prediction of the window in which it sits fart
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,14 @@ from transformers import BertForTokenClassification
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import MANIFEST, model_name, predict_spans, predict_windows, read_manifest
+from extractor.tagging.windows import (
+    MANIFEST,
+    Manifest,
+    model_name,
+    predict_spans,
+    predict_windows,
+    read_manifest,
+)
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -50,9 +56,9 @@ class TransformersTagger:
         return cls(
             model,
             CharVocab.load(path / "vocab.json"),
-            window=int(manifest.get("window", 510)),
-            stride=int(manifest.get("stride", 384)),
-            model_id=str(manifest.get("model_id", path.name)),
+            window=manifest.window,
+            stride=manifest.stride,
+            model_id=manifest.model_id,
         )
 
     def save(self, path: Path, extra: dict[str, Any] | None = None, half: bool = True) -> None:
@@ -65,15 +71,15 @@ class TransformersTagger:
         finally:
             self.model.to(torch.float32)
         self.vocab.save(path / "vocab.json")
-        manifest = {
-            "label_set_version": LABEL_SET_VERSION,
-            "labels": list(LABELS),
-            "window": self.window,
-            "stride": self.stride,
-            "model_id": self.model_id,
+        manifest = Manifest(
+            label_set_version=LABEL_SET_VERSION,
+            labels=LABELS,
+            window=self.window,
+            stride=self.stride,
+            model_id=self.model_id,
             **(extra or {}),
-        }
-        (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        )
+        (path / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
 
     def predict(self, text: str) -> tuple[list[str], list[float]]:
         """One BIO tag and its probability per character of ``text``."""

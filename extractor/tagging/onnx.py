@@ -44,9 +44,9 @@ class OnnxTagger:
         return cls(
             session,
             CharVocab.load(path / "vocab.json"),
-            window=int(manifest["window"]),
-            stride=int(manifest["stride"]),
-            model_id=str(manifest.get("model_id", path.name)) + ("-int8" if "int8" in file else "-onnx"),
+            window=manifest.window,
+            stride=manifest.stride,
+            model_id=manifest.model_id + ("-int8" if "int8" in file else "-onnx"),
         )
 
     def _run(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

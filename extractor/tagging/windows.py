@@ -7,12 +7,11 @@ farthest from an edge.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
@@ -32,21 +31,37 @@ def model_name(model_id: str) -> str:
     return f"model:{model_id}"
 
 
+class Manifest(BaseModel):
+    """A model directory's ``manifest.json``: the label set it was trained with, its window, and its id; what
+    training recorded besides (config, figures) is kept as extra fields."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", protected_namespaces=())
+
+    label_set_version: str
+    labels: tuple[str, ...]
+    window: int = 510
+    stride: int = 384
+    model_id: str = ""
+
+
 def manifest_model_id(path: Path) -> str:
-    return str(read_manifest(path).get("model_id", path.name))
+    return read_manifest(path).model_id
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def read_manifest(path: Path) -> Manifest:
     """A model directory's manifest, refused unless it was saved with this code's label set."""
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise ModelLoadError(f"{path}: no {MANIFEST}")
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("label_set_version") != LABEL_SET_VERSION or tuple(manifest.get("labels", ())) != LABELS:
+    try:
+        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelLoadError(f"{path}: unreadable {MANIFEST}: {exc}") from exc
+    if manifest.label_set_version != LABEL_SET_VERSION or manifest.labels != LABELS:
         raise ModelLoadError(
-            f"{path}: saved with label set {manifest.get('label_set_version')}, this code uses {LABEL_SET_VERSION}"
+            f"{path}: saved with label set {manifest.label_set_version}, this code uses {LABEL_SET_VERSION}"
         )
-    return manifest
+    return manifest if manifest.model_id else manifest.model_copy(update={"model_id": path.name})
 
 
 def predict_spans(text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int) -> list[Span]:
