@@ -56,8 +56,8 @@ def find_meta(doc: NormalizedDoc) -> Meta:
     text = doc.text
     head = text[:HEAD_CHARS]
     year, agency, title_start, title_end = _from_title(head)
-    if agency is None and title_end:
-        agency = _previous_line_agency(doc, title_start)
+    if title_end:
+        agency = _wrapped_agency(head, title_start, _TITLE.match(head, title_start)["agency"], agency)
     if (agency is None or year is None) and doc.source.title_hint:
         hint_year, hint_agency, _, _ = _from_title(_fold(doc.source.title_hint))
         year, agency = year or hint_year, agency or hint_agency
@@ -116,13 +116,36 @@ def _fold(text: str) -> str:
     return text.replace("：", ":").replace("（", "(").replace("）", ")")
 
 
-def _previous_line_agency(doc: NormalizedDoc, pos: int) -> str | None:
-    """An agency printed on the line above a title that names none (尧都区人民政府 / 2020年…年报)."""
-    before = doc.text[:pos].rstrip("\n ").rsplit("\n", 1)
-    line = before[-1].strip()
-    if line and len(line) <= 30 and _AGENCY_TAIL.search(line):
-        return _clean_agency(line)
-    return None
+_NAME_LINE = re.compile(r"[\u4e00-\u9fff()]{1,24}")
+_PLACE_START = re.compile(r"[\u4e00-\u9fff]{2,}?[省市县区州旗盟]")  # a name that starts with its place: 尧都区…
+_BARE_PLACE = re.compile(r"[\u4e00-\u9fff]{1,4}[省市县区州旗盟镇乡]")
+
+
+def _wrapped_agency(head: str, start: int, printed: str, agency: str | None) -> str | None:
+    """The agency of a title that starts its line, with the lines above that carry the rest of its name: a name
+    on the line above (尧都区人民政府 / 2020年…年报) or one broken inside it (旬阳县人民政府 / 办公室2019年…,
+    旬 / 阳县…). A line above joins while it is a short run of Chinese characters (after a 现公布… lead), and
+    stops once the name starts with its place, or when the line above and the name are each a whole name (a
+    site banner over a title)."""
+    line_start = head.rfind("\n", 0, start) + 1
+    if head[line_start:start].strip():
+        return agency
+    name, pos, joined = re.sub(r"\s+", "", printed), line_start, False
+    for _ in range(2):
+        if pos == 0 or _PLACE_START.match(name):
+            break
+        above_start = head.rfind("\n", 0, pos - 1) + 1
+        raw = re.sub(r"\s+", "", head[above_start:pos])
+        above = _LEAD.sub("", raw)
+        if not _NAME_LINE.fullmatch(above):
+            break
+        whole_above = bool(_AGENCY_TAIL.search(above)) and not _BARE_PLACE.fullmatch(above)
+        if whole_above and len(name) >= 4 and _AGENCY_TAIL.search(name):
+            break
+        name, pos, joined = above + name, above_start, True
+        if above != raw:  # the line began a sentence (现公布…): the name starts here
+            break
+    return (_clean_agency(name) or agency) if joined else agency
 
 
 def _formal(agency: str) -> str:

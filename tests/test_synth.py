@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from extractor import template as tpl
 from extractor.constraints import application_rules, review_rules
 from extractor.corpus import CorpusError, Example, read_corpus, validate, write_corpus
-from extractor.segment import SECTION_PATTERNS
+from extractor.template import SECTION_PATTERNS
 from extractor.tagging.rules import TITLE_ITEM_RX
 from extractor.types import Span
 from training.synth import LAYOUTS, generate, to_example
@@ -101,3 +101,18 @@ def test_corpus_round_trips_and_refuses_broken_spans(tmp_path: Path):
         with pytest.raises(CorpusError):
             write_corpus(tmp_path / "bad.jsonl", [good, bad])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl.gz"]
+
+
+@given(seed=st.integers(0, 10**6))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_family_corpus_labels_what_each_edit_left_and_nothing_it_inserted(seed: int):
+    from training.corpora import synthetic_examples
+    from training.families import FAMILIES
+
+    (example,) = synthetic_examples([seed], families=True)
+    validate(example)  # offsets in range, known labels, no overlaps
+    assert example.id.endswith(FAMILIES[seed % len(FAMILIES)])
+    for span in example.spans:
+        assert example.text[span.start : span.end].strip(), span
+        if span.label == "VALUE":
+            assert "数据" not in example.text[max(0, span.start - 2) : span.start], span  # a placeholder header

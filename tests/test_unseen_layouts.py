@@ -233,3 +233,53 @@ def test_markdown_with_one_mini_table_per_result_block_reads_every_row():
     assert out.cells["applications.unavailable_not_held.total"].value == 1
     assert out.cells["applications.total.natural_person"].value == 5
     assert all(c.status in ("pass", "repaired") for c in out.checks if c.rule.startswith("applications."))
+
+
+_PLACES = ("旬阳", "洪泽", "淮安", "沭阳", "义乌", "黄石", "荆门", "长沙", "宜宾", "德阳")
+_UNITS = (
+    "县人民政府办公室",
+    "市发展和改革委员会",
+    "区教育局",
+    "市生态环境局",
+    "县自然资源局",
+    "市人力资源和社会保障局",
+    "区卫生健康委员会",
+    "市交通运输局",
+)
+_TITLES = (
+    "{a}{y}年度政府信息公开工作年度报告",
+    "{a}{y}年政府信息公开工作年度报告",
+    "{a}{y}年政府信息公开年度报告",
+)
+
+
+@given(
+    place=st.sampled_from(_PLACES),
+    unit=st.sampled_from(_UNITS),
+    year=st.integers(2019, 2025),
+    title=st.sampled_from(_TITLES),
+    breaks=st.lists(st.floats(0.05, 0.95), max_size=2),
+    traditional=st.booleans(),
+    lead=st.booleans(),
+    chrome=st.booleans(),
+)
+@settings(max_examples=150, deadline=None)
+def test_meta_comes_from_the_title_however_it_is_printed(
+    place: str, unit: str, year: int, title: str, breaks: list[float], traditional: bool, lead: bool, chrome: bool
+):
+    import opencc
+
+    agency = place + unit
+    printed = title.format(a=agency, y=year)
+    at = printed.index(str(year))  # a line breaks between characters, never inside the year's digits
+    cuts = {at if at < c < at + 4 else c for c in (int(b * len(printed)) for b in breaks)}
+    for cut in sorted(cuts, reverse=True):  # a title broken over lines
+        printed = printed[:cut] + "\n" + printed[cut:]
+    if lead:
+        printed = f"根据《中华人民共和国政府信息公开条例》规定,现公布{printed}。"
+    if traditional:
+        printed = opencc.OpenCC("s2t").convert(printed)
+    head = f"发布时间:{year + 1}-01-15 来源:{agency}\n" if chrome else ""
+    body = f"\n一、总体情况\n{year}年,我单位认真贯彻落实政府信息公开条例,截至{year}年12月31日主动公开信息120条。\n"
+    meta = _extract(head + printed + body).meta
+    assert (meta.year, meta.agency) == (year, agency), printed

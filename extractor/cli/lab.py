@@ -15,6 +15,9 @@ def corpus(
     synthetic: Annotated[int, typer.Option(help="number of synthetic reports")] = 0,
     seed: Annotated[int, typer.Option(help="first seed of the synthetic reports")] = 0,
     silver: Annotated[list[str] | None, typer.Option(help="real reports to label with the rule tagger")] = None,
+    families: Annotated[
+        bool, typer.Option(help="edit each synthetic report as one of the layout families (training/families.py)")
+    ] = False,
 ) -> None:
     """Write a labelled training corpus: synthetic reports and/or silver labels on real reports."""
     from itertools import chain
@@ -24,7 +27,8 @@ def corpus(
     from training.corpora import synthetic_examples
 
     examples = chain(
-        synthetic_examples(range(seed, seed + synthetic)), silver_examples(list(expand_paths(silver or [])))
+        synthetic_examples(range(seed, seed + synthetic), families=families),
+        silver_examples(list(expand_paths(silver or []))),
     )
     n = write_corpus(output, examples)
     typer.echo(f"{n} examples → {output}", err=True)
