@@ -55,11 +55,11 @@ def find_meta(doc: NormalizedDoc) -> Meta:
     市/区/县 organ (``市审计局``) gets the city the text names most, and 市政府 is written 市人民政府."""
     text = doc.text
     head = text[:HEAD_CHARS]
-    year, agency, title_start, title_end = _from_title(head)
+    year, agency, title_start, title_end, printed = _from_title(head)
     if title_end:
-        agency = _wrapped_agency(head, title_start, _TITLE.match(head, title_start)["agency"], agency)
+        agency = _wrapped_agency(head, title_start, printed, agency)
     if (agency is None or year is None) and doc.source.title_hint:
-        hint_year, hint_agency, _, _ = _from_title(_fold(doc.source.title_hint))
+        hint_year, hint_agency, *_ = _from_title(_fold(doc.source.title_hint))
         year, agency = year or hint_year, agency or hint_agency
     opening = _OPENING.search(_overview_head(text))
     if year is None:
@@ -81,14 +81,15 @@ def find_meta(doc: NormalizedDoc) -> Meta:
     return Meta(agency=agency, year=year, published=published)
 
 
-def _from_title(head: str) -> tuple[int | None, str | None, int, int]:
-    """(year, agency, start, end) of the first title-like phrase that is not a cited notice."""
+def _from_title(head: str) -> tuple[int | None, str | None, int, int, str]:
+    """(year, agency, start, end, the agency as printed) of the first title-like phrase that is not a cited
+    notice."""
     for m in _TITLE.finditer(head):
         before = head[max(0, m.start() - 12) : m.start()]
         if "《" in before[-2:] or "关于" in m.group("agency"):
             continue  # 《…关于编制2020年政府信息公开年度报告…的通知》: a notice, not this report's title
-        return int(m.group("year")), _clean_agency(m.group("agency")), m.start(), m.end()
-    return None, None, 0, 0
+        return int(m.group("year")), _clean_agency(m.group("agency")), m.start(), m.end(), m.group("agency")
+    return None, None, 0, 0, ""
 
 
 def _clean_agency(raw: str) -> str | None:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from extractor import template as tpl
 from extractor.constraints import application_rules, review_rules
 from extractor.corpus import CorpusError, Example, read_corpus, validate, write_corpus
-from extractor.template import SECTION_PATTERNS
 from extractor.tagging.rules import TITLE_ITEM_RX
+from extractor.template import SECTION_PATTERNS
 from extractor.types import Span
 from training.synth import LAYOUTS, generate, to_example
 
