@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from extractor import template as tpl
 from extractor.constraints import Rule
 
 _INT = re.compile(r"0|[1-9]\d*")
 _SIGNED = re.compile(r"[+\-]?(?:0|[1-9]\d*)")
-_BLANK = re.compile(r"—+|-+|/|无|\\")
+_BLANK = tpl.BLANK_MARKER
 
 
 @dataclass(frozen=True)

@@ -444,6 +444,10 @@ def may_be_extra_row(label: str) -> bool:
     return label.count("(") == label.count(")") and label.count("（") == label.count("）")
 
 
+# A blank cell as reports print it (——, —, -, --, /, 无, \): one marker is one cell, however many dashes.
+BLANK_MARKER = re.compile(r"—+|--?|/|无|\\")
+
+
 # What follows a number that is a date, a share or a counted figure of the prose (2022年12月31日, 40%, 1765件),
 # never a table cell: table cells print bare numbers (money with 万元/元 excepted).
 PROSE_FIGURE = re.compile(r"[ \t]*[年月日%件条个项次篇]")

@@ -77,3 +77,20 @@ def test_a_value_takes_in_the_untagged_digits_it_touches_but_not_a_labels_dot():
                           ("3.要求", "ROW"), ("4", "VALUE")])  # fmt: skip
     got = [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"]
     assert got == ["1", "6", "20", "12", "4.5"]
+
+
+@given(
+    markers=st.lists(st.sampled_from(["——", "—", "--", "-", "/", "无", "———"]), min_size=1, max_size=6),
+    sep=st.sampled_from(["\t", " ", "\n", "|"]),
+)
+def test_a_blank_marker_tagged_a_dash_at_a_time_is_one_cell(markers: list[str], sep: str):
+    from extractor.tagging.alignment import whole_blanks
+    from extractor.types import Span
+
+    text = sep.join(markers)
+    spans, pos = [], 0
+    for marker in markers:  # the model's B-BLANK on every character, as it does on ——
+        spans += [Span(pos + i, pos + i + 1, "BLANK") for i in range(len(marker))]
+        pos += len(marker) + len(sep)
+    got = [text[s.start : s.end] for s in whole_blanks(text, spans)]
+    assert got == markers

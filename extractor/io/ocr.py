@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 from extractor.errors import InputError
@@ -76,12 +75,6 @@ class RapidOcrEngine:
             if chars:
                 out.append(chars)
         return out
-
-
-@lru_cache(maxsize=1)
-def default_engine() -> OcrEngine:
-    """One engine per process (its models load once)."""
-    return RapidOcrEngine()
 
 
 def open_image(data: bytes) -> tuple[Any, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from extractor import template as tpl
 from extractor.types import Span
 
 
@@ -95,4 +96,22 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
             out[-1] = Span(prev.start, end, "VALUE", min(prev.score, sp.score))
             continue
         out.append(Span(start, end, "VALUE", sp.score))
+    return out
+
+
+def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:
+    """BLANK spans that touch and together print one blank marker (``—`` + ``—`` → ``——``) made one span: a
+    blank marker is one cell, however many dashes it has (``template.BLANK_MARKER``)."""
+    out: list[Span] = []
+    for sp in sorted(spans, key=lambda s: s.start):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.label == sp.label == "BLANK"
+            and prev.end == sp.start
+            and tpl.BLANK_MARKER.fullmatch(text, prev.start, sp.end)
+        ):
+            out[-1] = Span(prev.start, sp.end, "BLANK", min(prev.score, sp.score))
+            continue
+        out.append(sp)
     return out

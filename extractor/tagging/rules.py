@@ -26,7 +26,7 @@ VALUE_RX = re.compile(
     rf"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
 )
 # a blank marker is a cell of its own: bounded by layout (spaces, tabs, line breaks, a pipe table's bars)
-BLANK_RX = re.compile(r"(?:(?<=[\t\n |])|^)(?:—+|/|-|--|无|\\)(?=[\t\n |]|$)", re.MULTILINE)
+BLANK_RX = re.compile(rf"(?:(?<=[\t\n |])|^)(?:{tpl.BLANK_MARKER.pattern})(?=[\t\n |]|$)", re.MULTILINE)
 # A row label the template does not have (行政确认 in table 二, a local extra row): a line that starts with a
 # word and is followed by a value. Tagged ROW so that it bounds the values around it: they never feed a
 # template row (the assembler aligns only template labels).
