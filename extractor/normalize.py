@@ -167,6 +167,20 @@ def placeholder_edits(text: str) -> list[Edit]:
     return edits
 
 
+# A markdown table's rule line (``|---|:---:|``): layout between its header and its rows, never a cell.
+_RULE_CELL = r"[ \t]*:?-{3,}:?[ \t]*"
+_RULE_LINE = re.compile(rf"(?m)^[ \t]*(?:\|{_RULE_CELL})+\|?[ \t]*$|^{_RULE_CELL}(?:\|{_RULE_CELL})+\|?[ \t]*$")
+
+
+def rule_line_edits(text: str) -> list[Edit]:
+    """Drop the rule lines of markdown tables (their dashes read as blank markers would be cells)."""
+    edits: list[Edit] = []
+    for m in _RULE_LINE.finditer(text):
+        end = m.end() + 1 if text[m.end() : m.end() + 1] == "\n" else m.end()
+        edits.append((m.start(), end, ""))
+    return edits
+
+
 # ---- labels broken across lines ---------------------------------------------------------------
 JOIN_TERMS: tuple[str, ...] = tpl.join_terms()  # the printed template's labels and their variants
 
@@ -220,6 +234,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("width", width_edits),
     ("noise", noise_edits),
     ("placeholders", placeholder_edits),
+    ("table_rules", rule_line_edits),
     ("rejoin", rejoin_edits),
     ("empty_fields", empty_field_edits),
     ("whitespace", whitespace_edits),

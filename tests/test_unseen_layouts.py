@@ -283,3 +283,18 @@ def test_meta_comes_from_the_title_however_it_is_printed(
     body = f"\n一、总体情况\n{year}年,我单位认真贯彻落实政府信息公开条例,截至{year}年12月31日主动公开信息120条。\n"
     meta = _extract(head + printed + body).meta
     assert (meta.year, meta.agency) == (year, agency), printed
+
+
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [("|---|---|", True), ("| --- | :---: |", True), ("---|---", True), ("|-|-|", False), ("| — | 3 |", False)],
+)
+def test_a_markdown_rule_line_is_layout_but_a_row_of_blank_cells_is_not(line: str, dropped: bool):
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+
+    text = f"| 申请人情况 | 自然人 |\n{line}\n| 一、本年新收政府信息公开申请数量 | 5 |\n"
+    doc = normalize(source_from_bytes("t.md", text.encode("utf-8")))
+    assert (line.strip() not in doc.text) is dropped
+    at = doc.text.index("5 |")
+    assert doc.raw(at, at + 1) == "5"  # offsets still point at the original characters

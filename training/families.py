@@ -8,7 +8,10 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``skeleton``: one table's values dropped by a scraper, its labels kept (every cell of it unprinted);
 - ``placeholder_header``: a converter's invented header row ``| 数据1 | 数据2 | … |`` above table 三;
 - ``extra_row``: a row the template does not have (``行政确认``) with values, in table 二;
-- ``page_footer``: a ``— 2 —`` page footer and a ``## `` heading line between two rows of table 三.
+- ``page_footer``: a ``— 2 —`` page footer and a ``## `` heading line between two rows of table 三;
+- ``split_header``: a converter's header row above table 三 whose words are split over cells (``| 申请 | 人情况 |``);
+- ``mini_tables``: table 三 as one markdown mini-table per result block, each with a header row of its own
+  printed over rows it does not head.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -18,10 +21,20 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from extractor import template as tpl
 from extractor.types import Span
 from training.synth import SynthReport
 
-FAMILIES: tuple[str, ...] = ("plain", "cut", "skeleton", "placeholder_header", "extra_row", "page_footer")
+FAMILIES: tuple[str, ...] = (
+    "plain",
+    "cut",
+    "skeleton",
+    "placeholder_header",
+    "extra_row",
+    "page_footer",
+    "split_header",
+    "mini_tables",
+)
 
 
 def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
@@ -111,6 +124,39 @@ def page_footer(report: SynthReport, rng: random.Random) -> SynthReport:
     return edit(report, at, at, f"\n— {rng.randint(2, 9)} —\n## 政府信息公开工作年度报告\n")
 
 
+def split_header(report: SynthReport, rng: random.Random) -> SynthReport:
+    cells = _table_cells(report, "applications")
+    if not cells:
+        return report
+    at = report.text.rfind("\n", 0, cells[0][0]) + 1
+    words = "".join(tpl.APPLICANT_HEADER)
+    pieces, i = [], 0
+    while i < len(words):
+        n = rng.randint(1, 4)
+        pieces.append(words[i : i + n])
+        i += n
+    row = "| " + " | ".join(pieces) + " |\n|" + "---|" * len(pieces) + "\n"
+    return edit(report, at, at, row)
+
+
+def mini_tables(report: SynthReport, rng: random.Random) -> SynthReport:
+    header = "| 项目 | " + " | ".join(tpl.APPLICANT_HEADER[1:]) + " |\n|" + "---|" * len(tpl.APPLICANT_HEADER) + "\n"
+    starts = []
+    for key in tpl.APPLICATION_GROUPS:
+        first = report.positions.get(f"applications.{key}.natural_person")
+        if first is None:
+            continue
+        labels = [sp for sp in report.spans if sp.start < first[0] and sp.label in ("ROW", "VALUE", "BLANK")]
+        head = len(labels)  # the row's label and, right before it, its group's label: the block starts there
+        while head and labels[head - 1].label == "ROW":
+            head -= 1
+        if head < len(labels):
+            starts.append(report.text.rfind("\n", 0, labels[head].start) + 1)
+    for at in sorted(set(starts), reverse=True):
+        report = edit(report, at, at, "\n" + header)
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -122,5 +168,7 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "placeholder_header": placeholder_header,
         "extra_row": extra_row,
         "page_footer": page_footer,
+        "split_header": split_header,
+        "mini_tables": mini_tables,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)

@@ -100,8 +100,9 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
 
 
 def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:
-    """BLANK spans that touch and together print one blank marker (``—`` + ``—`` → ``——``) made one span: a
-    blank marker is one cell, however many dashes it has (``template.BLANK_MARKER``)."""
+    """BLANK spans under the label convention that a BLANK is one printed blank marker (``template.BLANK_MARKER``):
+    touching pieces of one marker made one span (``—`` + ``—`` → ``——``: one cell, however many dashes), and a
+    BLANK over anything else (a character of a header word) dropped: it is no cell."""
     out: list[Span] = []
     for sp in sorted(spans, key=lambda s: s.start):
         prev = out[-1] if out else None
@@ -114,4 +115,4 @@ def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:
             out[-1] = Span(prev.start, sp.end, "BLANK", min(prev.score, sp.score))
             continue
         out.append(sp)
-    return out
+    return [sp for sp in out if sp.label != "BLANK" or tpl.BLANK_MARKER.fullmatch(text, sp.start, sp.end)]
