@@ -225,3 +225,16 @@ def test_a_scanned_page_with_a_stamped_page_number_is_read_by_ocr():
     assert source.encoding == "pdf-ocr"
     assert "4185" in source.text and "规范性文件" in source.text
     assert source.layout is not None and source.layout.ocr_pages == frozenset({1})
+
+
+def test_a_word_web_export_with_merged_cells_reads_like_the_text_it_renders():
+    from extractor.tagging.rules import RuleTagger
+
+    extractor = Extractor(RuleTagger())
+    for text, _ in render.plain_reports(6):
+        page = render.to_word_html(text)
+        assert b"rowspan=" in page and b"<br/>" in page and b"MsoNormal" in page
+        as_text = extractor.extract_bytes("report.txt", text.encode("utf-8"))
+        as_word = extractor.extract_bytes("report.html", page)
+        assert _values(as_word) == _values(as_text)
+        assert as_word.source.format == "html"

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from extractor import template as tpl
+
 if TYPE_CHECKING:
     from training.synth import SynthReport
 
@@ -86,6 +88,56 @@ def to_html(text: str, title: str = "政府信息公开工作年度报告") -> b
         parts.append("</table>")
     parts.append("</div><div class='footer'>主办单位:政府办公室 网站标识码:1234567890</div></body></html>")
     return "\n".join(parts).encode("utf-8")
+
+
+def to_word_html(text: str, title: str = "政府信息公开工作年度报告") -> bytes:
+    """The report as Word's "save as web page" writes it: every cell a ``<p class=MsoNormal><span>``, a group
+    label of table 三 one cell spanning its rows (``rowspan``), header words broken by ``<br/>``, empty cells
+    ``&nbsp;``."""
+    parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"]
+
+    def cell(content: str, attrs: str = "") -> str:
+        shown = _word_breaks(html.escape(content)) if content else "&nbsp;"
+        style = "border:solid windowtext 1.0pt"
+        span = f"<span style='font-size:10.5pt'>{shown}</span>"
+        return f"<td{attrs} style='{style}'><p class=MsoNormal>{span}</p></td>"
+
+    for block in blocks(text):
+        if not block.is_table:
+            parts.append(f"<p class=MsoNormal><span>{html.escape(block.rows[0][0])}</span></p>")
+            continue
+        parts.append("<table class=MsoTableGrid border=1>")
+        rows = list(block.rows)
+        for i, row in enumerate(rows):
+            first, rest = row[0], row[1:]
+            if tpl.GROUP_LABELS.fullmatch(first) and rest and not _VALUE.match(rest[0]):
+                ends = _ends_results if first.startswith("三") else _starts_group
+                span = 1 + next((k for k, r in enumerate(rows[i + 1 :]) if ends(r)), len(rows) - i - 1)
+                cells = [cell(first, f" rowspan={span}"), *(cell(c) for c in rest)]
+            else:
+                cells = [cell(c) for c in row]
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def _starts_group(row: Sequence[str]) -> bool:
+    """A table row that begins a new group or a row of its own (not one more row of the group above)."""
+    return bool(tpl.GROUP_LABELS.fullmatch(row[0])) or not re.match(r"\d+[.．]", row[0])
+
+
+def _ends_results(row: Sequence[str]) -> bool:
+    """The row after 三、本年度办理结果's last: (七)总计 or 四、结转…."""
+    return bool(re.match(r"[(（]七|四、", row[0]))
+
+
+def _word_breaks(content: str) -> str:
+    """Word wraps a header cell's words inside the cell: 商业<br/>企业."""
+    if content in tpl.APPLICANT_HEADER and len(content) >= 4:
+        half = len(content) // 2
+        return content[:half] + "<br/>" + content[half:]
+    return content
 
 
 def to_docx(text: str) -> bytes:
