@@ -298,3 +298,11 @@ def test_a_markdown_rule_line_is_layout_but_a_row_of_blank_cells_is_not(line: st
     assert (line.strip() not in doc.text) is dropped
     at = doc.text.index("5 |")
     assert doc.raw(at, at + 1) == "5"  # offsets still point at the original characters
+
+
+@given(a=st.integers(0, 9999), b=st.integers(1, 999), sign=st.sampled_from("+-"))
+def test_a_sign_glued_after_a_number_starts_the_next_value_and_never_vanishes(a: int, b: int, sign: str):
+    from extractor.tagging.rules import VALUE_RX
+
+    glued = f"行政事业性收费{a}{sign}{b}第二十条"  # a one-line dump of 2019's 上一年项目数量 | 本年增/减
+    assert [m.group() for m in VALUE_RX.finditer(glued)] == [str(a), f"{sign}{b}"]

@@ -20,10 +20,11 @@ _ROW_PATTERNS = tuple(
 ROW_RX = re.compile("|".join(f"(?:{p})" for p in (*_ROW_PATTERNS, tpl.GROUP_LABELS.pattern)))
 TITLE_ITEM_RX = re.compile(r"第二十条\s*第\s*[(]\s*[一二三四五六七八九十]+\s*[)]\s*项")
 COL_RX = re.compile("|".join(tpl.column_patterns()))  # every column header of the printed template
-# A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、".
+# A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、". A sign
+# right after a digit starts the next value of a glued run (80-10: 80 and -10 of 本年增/减), never vanishes.
 # Not a date, a share or a counted figure of the prose (``template.PROSE_FIGURE``): those are never cells.
 VALUE_RX = re.compile(
-    rf"(?<![\d.])[+\-]?\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
+    rf"(?:(?<=\d)[+\-]|(?<![\d.])[+\-]?)\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
 )
 # a blank marker is a cell of its own: bounded by layout (spaces, tabs, line breaks, a pipe table's bars)
 BLANK_RX = re.compile(rf"(?:(?<=[\t\n |])|^)(?:{tpl.BLANK_MARKER.pattern})(?=[\t\n |]|$)", re.MULTILINE)
