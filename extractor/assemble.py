@@ -23,8 +23,6 @@ from extractor.segment import table_regions
 from extractor.splits import Part, Piece, enumerate_splits, sum_rule
 from extractor.types import NormalizedDoc, Span, TaggedDoc
 
-SHOWN_ALTERNATIVES = 8
-
 
 @dataclass(frozen=True)
 class Token:

@@ -26,19 +26,6 @@ from extractor.types import NormalizedDoc, Span
 
 Value = int | Decimal | None
 LAYOUTS: tuple[str, ...] = ("lines", "tabs", "spaces", "pipes", "glued")
-# The printed template (labels as the blank form prints them) is the template's data.
-SECTIONS = tpl.SECTION_TITLES
-_ACTIVE_HEADERS_2021 = tpl.ACTIVE_HEADERS_2021
-_ACTIVE_HEADERS_2019 = tpl.ACTIVE_HEADERS_2019
-_ACTIVE_ITEMS_2021 = tpl.ACTIVE_ITEMS_2021
-_ACTIVE_ITEMS_2019 = tpl.ACTIVE_ITEMS_2019
-_ACTIVE_LABELS = tpl.ACTIVE_PRINTED
-_APPLICATION_LABELS = tpl.APPLICATION_PRINTED
-_GROUPS = tpl.APPLICATION_GROUPS
-_APPLICANT_HEADER = tpl.APPLICANT_HEADER
-_CHECK_NOTE = tpl.CHECK_NOTE
-_REVIEW_HEADER = tpl.REVIEW_HEADER
-_OUTCOME_HEADER = tpl.OUTCOME_HEADER
 _BLANKS = ("—", "—", "-", "/", "无", "——", "\\")
 _AGENCIES = (
     "县人民政府办公室",
@@ -368,28 +355,28 @@ class _Renderer:
 
 
 def _render_active(r: _Renderer, layout: str) -> None:
-    headers = _ACTIVE_HEADERS_2019 if layout == "2019" else _ACTIVE_HEADERS_2021
-    items = _ACTIVE_ITEMS_2019 if layout == "2019" else _ACTIVE_ITEMS_2021
+    headers = tpl.ACTIVE_HEADERS_2019 if layout == "2019" else tpl.ACTIVE_HEADERS_2021
+    items = tpl.ACTIVE_ITEMS_2019 if layout == "2019" else tpl.ACTIVE_ITEMS_2021
     rows = {row.key: row for row in tpl.active_rows(layout)}
     for item, cols in headers.items():
         r.b.add(f"第二十条第{item}项", "TITLE_ITEM")
         r.b.add(_ROW_END[r.style.layout] if r.style.layout != "pipes" else "\n")
         r.header(("信息内容", *cols))
         for key in items[item]:
-            label = r.rng.choice(_ACTIVE_LABELS[key])
+            label = r.rng.choice(tpl.ACTIVE_PRINTED[key])
             r.row(label, [f"active.{key}.{c}" for c in rows[key].columns])
 
 
 def _render_applications(r: _Renderer, layout: str) -> None:
     if r.rng.random() < 0.8:
-        r.b.add(_CHECK_NOTE, "COL")
+        r.b.add(tpl.CHECK_NOTE, "COL")
         r.b.add(r.sep if r.style.layout in ("tabs", "glued") else "\n")
-    r.header(_APPLICANT_HEADER)
+    r.header(tpl.APPLICANT_HEADER)
     for row in tpl.application_rows(layout):
-        group = _GROUPS.get(row.key)
+        group = tpl.APPLICATION_GROUPS.get(row.key)
         if row.key == "other_no_correction" and layout == "2019":
             group = None
-        r.row(_APPLICATION_LABELS[row.key], [f"applications.{row.key}.{c}" for c in tpl.APPLICANT_COLUMNS], group)
+        r.row(tpl.APPLICATION_PRINTED[row.key], [f"applications.{row.key}.{c}" for c in tpl.APPLICANT_COLUMNS], group)
 
 
 def _wrapped_review_header(r: _Renderer) -> None:
@@ -398,7 +385,7 @@ def _wrapped_review_header(r: _Renderer) -> None:
 
     def halves() -> list[tuple[str, str]]:
         out = []
-        for text in _OUTCOME_HEADER[:4]:
+        for text in tpl.OUTCOME_HEADER[:4]:
             cut = 3 if r.rng.random() < 0.1 else 2
             out.append((text[:cut], text[cut:]))
         return out
@@ -424,11 +411,11 @@ def _render_review(r: _Renderer, _layout: str = "") -> None:
     if r.style.layout == "spaces" and r.rng.random() < 0.4:
         _wrapped_review_header(r)
     elif r.style.layout in ("lines", "glued") or r.rng.random() < 0.5:
-        r.header(_REVIEW_HEADER)
+        r.header(tpl.REVIEW_HEADER)
     else:
         r.header(("行政复议", "行政诉讼"))
-        r.header((*_OUTCOME_HEADER, "未经复议直接起诉", "复议后起诉"))
-        r.header(_OUTCOME_HEADER * 2)
+        r.header((*tpl.OUTCOME_HEADER, "未经复议直接起诉", "复议后起诉"))
+        r.header(tpl.OUTCOME_HEADER * 2)
     r.row_start()
     r.values(tpl.review_keys())
     r.b.add(_ROW_END[r.style.layout])
@@ -480,7 +467,7 @@ def generate(seed: int, layout: str | None = None) -> SynthReport:
         b.add(rng.choice(_CHROME).format(y=year + 1, a=rng.randint(10, 9999), d=rng.randint(10, 28), p=agency))
         b.add("\n")
     b.add(f"{agency}{year}年度政府信息公开工作年度报告\n\n")
-    for i, heading in enumerate(SECTIONS):
+    for i, heading in enumerate(tpl.SECTION_TITLES):
         b.add(heading, "SECTION")
         b.add("\n\n" if style.layout != "glued" else "\n")
         if i == 0:
