@@ -169,8 +169,9 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
     return tokens, separators
 
 
-def _groups(tokens: list[Token], separators: list[Span]) -> list[list[Token]]:
-    """Runs of tokens with no label between them; a run spread over lines of ≥2 tokens each is split by line."""
+def _groups(tokens: list[Token], separators: list[Span], text: str, lo: int) -> list[list[Token]]:
+    """Runs of tokens with no label between them; a run spread over lines of ≥2 tokens each is split by line,
+    and so is a run whose later lines drifted above the next label."""
     cuts = sorted(sp.start for sp in separators)
     groups: list[list[Token]] = []
     for tok in tokens:
@@ -183,9 +184,25 @@ def _groups(tokens: list[Token], separators: list[Span]) -> list[list[Token]]:
         lines = [list(v) for _, v in itertools.groupby(g, key=lambda t: t.line)]
         if len(lines) > 1 and all(len(line) >= 2 for line in lines):
             out.extend(lines)
+        elif len(lines) > 1 and _drifted_below(lines, separators, text, lo):
+            out += [lines[0], [t for line in lines[1:] for t in line]]
         else:
             out.append(g)
     return out
+
+
+def _drifted_below(lines: list[list[Token]], separators: list[Span], text: str, lo: int) -> bool:
+    """A run whose first line ends a labelled row (``行政处罚 0``) and whose other lines hold only values, right
+    above a label printed on a line of its own (``行政强制``): those values drifted above their label."""
+    first, last = lines[0][0], lines[-1][-1]
+    line_start = text.rfind("\n", lo, first.start) + 1
+    if not any(sp.label == "ROW" and line_start <= sp.start and sp.end <= first.start for sp in separators):
+        return False
+    after = [sp for sp in separators if sp.start >= last.end]
+    if not after or after[0].label != "ROW" or text[last.end : after[0].start].strip(" \t|\n"):
+        return False
+    line_end = text.find("\n", after[0].end)
+    return not text[after[0].end : len(text) if line_end < 0 else line_end].strip(" \t|")
 
 
 def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
@@ -227,8 +244,22 @@ def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
 # ---- readings of one row ----------------------------------------------------------------------
 
 
-def _pieces(group: list[Token]) -> list[Piece]:
-    return [Piece(t.text, t.start, not t.blank and t.text.isdigit()) for t in group]
+_GLUED_MONEY = re.compile(r"\d{2,}\.\d+")
+
+
+def _pieces(group: list[Token], keys: tuple[str, ...] = ()) -> list[Piece]:
+    """The group's tokens as pieces to split. A decimal printed last, for a row whose last cell is money, may
+    hold the counts before it glued to its integer digits (``1212345.67``: items and 元 of 政府集中采购)."""
+    money_last = bool(keys) and keys[-1] in tpl.DECIMAL_CELLS
+    return [
+        Piece(
+            t.text,
+            t.start,
+            not t.blank and t.text.isdigit(),
+            decimal=money_last and i == len(group) - 1 and _GLUED_MONEY.fullmatch(t.text) is not None,
+        )
+        for i, t in enumerate(group)
+    ]
 
 
 def _draft(part: Part, key: str, status: CellStatus, confidence: float, blank: bool) -> CellDraft:
@@ -243,13 +274,18 @@ def _draft(part: Part, key: str, status: CellStatus, confidence: float, blank: b
 Readings = tuple[list[Reading], list[Issue]]  # the readings of a row, and what was found reading it
 
 
-def row_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where: str) -> Readings:
-    """Every reading of ``group`` as the cells ``keys``; more than one means the row is ambiguous."""
-    if len(group) > 1 and (group[0].blank or group[-1].blank):
+def row_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where: str, ruled: bool = True) -> Readings:
+    """Every reading of ``group`` as the cells ``keys``; more than one means the row is ambiguous. ``ruled``:
+    the table has rules to choose among readings (tables 三 and 四; not 二)."""
+    edge_blank = len(group) > 1 and (group[0].blank or group[-1].blank)
+    fits = len(group) == len(keys)
+    printed_holds = fits and row_sum and sum_rule([Part(t.text, t.start, t.end) for t in group])
+    if edge_blank and (len(group) > len(keys) or (fits and ruled and not printed_holds)):
         # A blank marker at the edge of a group may be layout (an empty header or trailing cell), not a cell:
-        # offer the readings with and without it and let the rules decide.
+        # offer the readings with and without it and let the rules decide. A row printing as many tokens as
+        # cells is read as printed when its total holds, or when no rule could decide (table 二).
         trimmed = group[1:] if group[0].blank else group[:-1]
-        without, _ = row_readings(keys, trimmed, row_sum, where)
+        without, _ = row_readings(keys, trimmed, row_sum, where, ruled)
         with_it, issues = _edge_blank_readings(keys, group, row_sum, where)
         return without + with_it, issues
     return _edge_blank_readings(keys, group, row_sum, where)
@@ -278,9 +314,9 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         )
         readings, issues = _edge_blank_readings(keys, group[:n], row_sum, where)
         return readings, [extra, *issues]
-    splits = enumerate_splits(_pieces(group), [n], sum_rule if row_sum else None, signed=signed)
+    splits = enumerate_splits(_pieces(group, keys), [n], sum_rule if row_sum else None, signed=signed)
     if not splits and row_sum:
-        splits = enumerate_splits(_pieces(group), [n], None, signed=signed)
+        splits = enumerate_splits(_pieces(group, keys), [n], None, signed=signed)
     if not splits:
         return _short_row(keys, group, where)
     glued = Issue(
@@ -389,7 +425,7 @@ def _row_table(
     rows = tpl.table_rows(table, layout)
     tokens, separators = _tokens(tagged, *region)
     labels, defs = _row_labels(tagged, tokens, separators, rows)
-    groups = _groups(tokens, separators)
+    groups = _groups(tokens, separators, text, region[0])
     pairs = _align(labels, groups)
     out: list[RowReadings] = []
     issues: list[Issue] = []
@@ -410,7 +446,7 @@ def _row_table(
         if len(group) < len(keys) and _text_ends_after(text, group[-1]):
             readings, found = _cut_row(keys, group, row)
         else:
-            readings, found = row_readings(keys, group, row_sum, row)
+            readings, found = row_readings(keys, group, row_sum, row, ruled=table != "active")
         out.append(RowReadings(row, keys, tuple(readings)))
         issues += found
     seen = {d.key for d in defs if d is not None}
@@ -493,6 +529,14 @@ def applications_layout(text: str, otherwise: str) -> str:
     return otherwise
 
 
+def _applications_otherwise(tables: Mapping[TableKey, TableReading], year: int | None) -> str:
+    """Table 三's layout when its rows do not say (cut before (六)): its year's template, except for a year
+    either template was printed for (2020) or none, where table 二's layout is the better guess."""
+    if (year is not None and year != 2020) or "active" not in tables:
+        return layout_by_year(year)
+    return tables["active"].layout
+
+
 def assemble(tagged: TaggedDoc, year: int | None = None) -> Assembly:
     """Every table found by its printed labels, as readings. ``year``: the report year, deciding a table's
     layout only where the text does not (see ``layout_by_year``)."""
@@ -512,9 +556,7 @@ def assemble(tagged: TaggedDoc, year: int | None = None) -> Assembly:
             issues += found
     if "applications" in regions:
         lo, hi = region = regions["applications"]
-        layout = applications_layout(
-            text[lo:hi], tables["active"].layout if "active" in tables else layout_by_year(year)
-        )
+        layout = applications_layout(text[lo:hi], _applications_otherwise(tables, year))
         rows, found, n = _row_table(tagged, region, "applications", layout, row_sum=True)
         if n:
             rules = tuple(application_rules(layout))

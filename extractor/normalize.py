@@ -22,6 +22,17 @@ from extractor.types import NormalizedDoc, Repair, SourceDoc
 Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
 
+class Moved(str):
+    """Replacement text moved from elsewhere in the text (from ``source``): it keeps its own offsets."""
+
+    source: int
+
+    def __new__(cls, text: str, source: int) -> Moved:
+        moved = super().__new__(cls, text)
+        moved.source = source
+        return moved
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, OffsetMap]:
     """Apply sorted, non-overlapping edits; the map points each new character into ``text``."""
     out = TextBuilder(len(text))
@@ -30,7 +41,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, OffsetMap]:
         if start < pos:
             continue  # overlapping edit: the earlier one wins
         out.copy(text[pos:start], pos)
-        out.replace(repl, start, end)
+        if isinstance(repl, Moved):
+            out.copy(repl, repl.source)
+        else:
+            out.replace(repl, start, end)
         pos = end
     out.copy(text[pos:], pos)
     return out.build()
@@ -126,7 +140,7 @@ def width_edits(text: str) -> list[Edit]:
 # ---- page numbers and web chrome --------------------------------------------------------------
 _NOISE_LINE = re.compile(
     r"^[ \t]*(?:"
-    r"[-—–][ \t]*\d{1,3}[ \t]*[-—–]"  # - 3 -  (on one line: "—\n29\n—" is three table cells)
+    r"[-—–] *\d{1,3} *[-—–]"  # - 3 -  (on one line and spaced: "—\n29\n—" and "—\t29\t—" are table cells)
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"  # 第3页 共5页
     r"|\d{1,3}[ \t]*/[ \t]*\d{1,3}"  # 3/5
     r"|\f"
@@ -201,6 +215,34 @@ def rejoin_edits(text: str) -> list[Edit]:
     return sorted(set(edits))
 
 
+# ---- labels wrapped around their values -----------------------------------------------------
+_VALUE = rf"(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})"
+_VALUES_LINE = re.compile(rf"[ \t|]*{_VALUE}(?:[ \t|]+{_VALUE})*[ \t|]*")
+_LABEL_TAIL = re.compile(r"[ \t]*([^\d\s|]{1,40})[ \t]*")
+
+
+def wrapped_label_edits(text: str) -> list[Edit]:
+    """A row label that PDF text extraction printed around its values line (a tall cell: ``行政规范性`` /
+    ``0 0 0`` / ``文件``): the tail is moved back onto the label's line when the two make a printed label."""
+    edits: list[Edit] = []
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for i in range(1, len(lines) - 1):
+        tail = _LABEL_TAIL.fullmatch(lines[i + 1])
+        if tail is None or not _VALUES_LINE.fullmatch(lines[i]) or not lines[i - 1].strip():
+            continue
+        head = lines[i - 1].rstrip(" \t")
+        joined = head + tail.group(1)
+        if not any(m.start() < len(head) < m.end() for m in _join_regex().finditer(joined)):
+            continue
+        at = starts[i - 1] + len(head)
+        edits.append((at, at, Moved(tail.group(1), starts[i + 1] + tail.start(1))))
+        edits.append((starts[i + 1] - 1, starts[i + 2] - 1, ""))  # the tail's line, with the break before it
+    return edits
+
+
 # ---- empty cells of tab-separated rows -------------------------------------------------------
 _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
 
@@ -235,6 +277,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("noise", noise_edits),
     ("placeholders", placeholder_edits),
     ("table_rules", rule_line_edits),
+    ("wrapped_labels", wrapped_label_edits),
     ("rejoin", rejoin_edits),
     ("empty_fields", empty_field_edits),
     ("whitespace", whitespace_edits),

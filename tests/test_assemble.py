@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +107,37 @@ def test_a_glued_valid_row_has_its_true_split_among_the_readings(row):
     glued = "".join(map(str, row))
     readings = enumerate_splits([Piece(glued, 0, True)], [7], sum_rule, limit=100000)
     assert any([int(p.text) for p in r] == row for r in readings)
+
+
+@st.composite
+def procurement(draw):
+    items = draw(st.integers(0, 500))
+    money = Decimal(draw(st.integers(0, 10**8))) / 100
+    return items, money
+
+
+@settings(max_examples=100, deadline=None)
+@given(procurement())
+def test_a_count_glued_to_money_has_its_true_split_among_the_readings(row):
+    items, money = row
+    glued = f"{items}{money:.2f}"
+    readings = enumerate_splits([Piece(glued, 0, False, decimal=True)], [2])
+    assert [int(items), money] in [[int(a.text), Decimal(b.text)] for a, b in readings]
+    if items == 0:  # a count has no leading zero: 0 glued to money reads one way only
+        assert len(readings) == 1
+
+
+PROCUREMENT_2019 = (
+    "某县人民政府2020年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（九）项\n"
+    "信息内容 采购项目数量 采购总金额\n政府集中采购 {}\n三、收到和处理政府信息公开申请情况\n"
+)
+
+
+def test_money_glued_to_a_zero_count_is_split_and_an_ambiguous_run_stays_open(tagger):
+    out = _extract(PROCUREMENT_2019.format("0345.5"), tagger)
+    assert out.cells["active.procurement.items"].value == 0
+    assert out.cells["active.procurement.amount_yuan"].value == Decimal("345.5")
+    out = _extract(PROCUREMENT_2019.format("1212345.67"), tagger)
+    cell = out.cells["active.procurement.amount_yuan"]
+    assert cell.value is None and ["12", "12345.67"] in [list(a) for a in cell.alternatives]
+    assert "active.procurement" in {i.path for i in out.issues if i.code == "ambiguous_split"}

@@ -206,8 +206,13 @@ def test_evaluate_matches_gold_by_doc_id_and_warns_about_gold_without_output(tmp
     gold.mkdir()
     (gold / "a.json").write_text(json.dumps({"doc_id": "abc", "cells": {"active.rules.made": 1}}), encoding="utf-8")
     (gold / "b.json").write_text(json.dumps({"file": "b.txt", "cells": {"active.rules.made": 2}}), encoding="utf-8")
-    record = {"doc_id": "abc", "source": {"path": "renamed.txt", "format": "txt"}, "template": "unknown",
-              "cells": {"active.rules.made": {"value": 1, "status": "read", "confidence": 1.0}}, "checks": []}
+    record = {
+        "doc_id": "abc",
+        "source": {"path": "renamed.txt", "format": "txt"},
+        "template": "unknown",
+        "cells": {"active.rules.made": {"value": 1, "status": "read", "confidence": 1.0}},
+        "checks": [],
+    }
     out = tmp_path / "out.jsonl"
     out.write_text(json.dumps(record) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", str(out), str(gold)])

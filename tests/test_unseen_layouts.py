@@ -306,3 +306,48 @@ def test_a_sign_glued_after_a_number_starts_the_next_value_and_never_vanishes(a:
 
     glued = f"行政事业性收费{a}{sign}{b}第二十条"  # a one-line dump of 2019's 上一年项目数量 | 本年增/减
     assert [m.group() for m in VALUE_RX.finditer(glued)] == [str(a), f"{sign}{b}"]
+
+
+@given(
+    label=st.sampled_from(
+        [v for k, v in tpl.APPLICATION_PRINTED.items() if len(v) > 5 and k not in ("carried_over", "total")]
+    ),
+    cut=st.integers(2, 5),
+    values=st.lists(st.integers(0, 99), min_size=6, max_size=6),
+    sep=st.sampled_from(["\t", " "]),
+)
+def test_a_label_wrapped_around_its_values_line_is_joined_back_pointing_at_its_own_characters(
+    label: str, cut: int, values: list[int], sep: str
+):
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+
+    row = sep.join(map(str, [*values, sum(values)]))
+    raw = f"二、上年结转政府信息公开申请数量{sep}{row}\n{label[:cut]}\n{sep}{row}\n{label[cut:]}\n(七)总计\n"
+    doc = normalize(source_from_bytes("pdf.txt", raw.encode("utf-8")))
+    assert f"{label}\n{sep}{row}\n(七)总计" in doc.text
+    at = doc.text.index(label)
+    assert doc.raw(at, at + len(label)) == raw[raw.index(label[:cut]) : raw.index(label[cut:]) + len(label) - cut]
+    tail = at + cut
+    assert raw[doc.offsets.starts[tail] : doc.offsets.ends[tail]] == label[cut]  # moved, not re-typed
+
+
+def test_values_printed_between_the_halves_of_their_label_read_as_their_row():
+    text = (
+        "某县人民政府2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(一)项\n"
+        "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t3\n行政规范\n\t2\t1\t17\n性文件\n"
+        "第二十条第(六)项\n信息内容\t本年处理决定数量\n行政处罚\t12\n\t135\n行政强制\n三、收到和处理政府信息公开申请情况\n"
+    )
+    cells = _extract(text).cells
+    assert [cells[f"active.normative_docs.{c}"].value for c in ("made", "repealed", "in_force")] == [2, 1, 17]
+    assert cells["active.rules.in_force"].value == 3
+    assert cells["active.penalty.decisions"].value == 12
+    assert cells["active.enforcement.decisions"].value == 135  # drifted above its label, still its own
+
+
+def test_a_dash_tab_number_tab_dash_row_is_three_cells_not_a_page_footer():
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+
+    doc = normalize(source_from_bytes("t.txt", "规范性文件\n\t—\t286\t—\n- 3 -\n".encode()))
+    assert "—\t286\t—" in doc.text and "- 3 -" not in doc.text

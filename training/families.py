@@ -34,6 +34,7 @@ FAMILIES: tuple[str, ...] = (
     "page_footer",
     "split_header",
     "mini_tables",
+    "drifted_labels",
 )
 
 
@@ -64,6 +65,44 @@ def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
             positions[key] = where
     new_text = report.text[:start] + text + report.text[end:]
     return replace(report, text=new_text, spans=tuple(spans), positions=positions, cells=cells)
+
+
+Piece = tuple[int, int] | str  # a stretch of the old text, or new text
+
+
+def rearrange(report: SynthReport, pieces: list[Piece]) -> SynthReport:
+    """The text made of ``pieces`` (stretches of the old text, each used at most once, and new strings):
+    every span and cell position follows its characters; a span whose characters land apart is split."""
+    where: dict[int, int] = {}
+    out: list[str] = []
+    at = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            at += len(piece)
+            continue
+        a, b = piece
+        where.update((i, at + i - a) for i in range(a, b))
+        out.append(report.text[a:b])
+        at += b - a
+
+    def runs(a: int, b: int) -> list[tuple[int, int]]:
+        new = sorted(where[i] for i in range(a, b) if i in where)
+        found: list[tuple[int, int]] = []
+        for i in new:
+            if found and found[-1][1] == i:
+                found[-1] = (found[-1][0], i + 1)
+            else:
+                found.append((i, i + 1))
+        return found
+
+    spans = [Span(x, y, sp.label, sp.score) for sp in report.spans for x, y in runs(sp.start, sp.end)]
+    positions = {}
+    for key, (a, b) in report.positions.items():
+        (moved,) = runs(a, b)  # a cell's characters are never pulled apart
+        positions[key] = moved
+    spans.sort(key=lambda sp: (sp.start, sp.end))
+    return replace(report, text="".join(out), spans=tuple(spans), positions=positions)
 
 
 def _table_cells(report: SynthReport, table: str) -> list[tuple[int, int, str]]:
@@ -157,6 +196,42 @@ def mini_tables(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def _row_stretch(report: SynthReport, row: str) -> tuple[int, int, int] | None:
+    """Where ``row``'s label starts and ends and its line ends, when label and values share one line."""
+    cells = [report.positions[k] for k in report.positions if k.startswith(row + ".")]
+    if not cells:
+        return None
+    first, last = min(cells)[0], max(cells)[1]
+    labels = [sp for sp in report.spans if sp.label == "ROW" and sp.end <= first]
+    if not labels:
+        return None
+    label = labels[-1]
+    line_end = report.text.find("\n", last)
+    if line_end < 0 or "\n" in report.text[label.start : line_end] or report.text[label.end : first].strip(" \t|"):
+        return None
+    return label.start, label.end, line_end + 1
+
+
+def drifted_labels(report: SynthReport, rng: random.Random) -> SynthReport:
+    if report.style.layout not in ("tabs", "spaces", "pipes"):
+        return report
+    rows = sorted({k.rsplit(".", 1)[0] for k in report.positions if k.split(".")[0] in ("active", "applications")})
+    for row in rows:
+        found = _row_stretch(report, row) if rng.random() < 0.4 else None
+        if found is None:
+            continue
+        a, b, end = found
+        if report.style.layout == "pipes":  # a converter's markdown: the label on a row of its own
+            pieces: list[Piece] = [(0, b), "|\n", (b, len(report.text))]
+        elif b - a > 4:  # wrapped around its values: head / values / tail
+            cut = rng.randrange(a + 2, b - 1)
+            pieces = [(0, cut), "\n", (b, end), (cut, b), "\n", (end, len(report.text))]
+        else:
+            continue
+        report = rearrange(report, pieces)
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -170,5 +245,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "page_footer": page_footer,
         "split_header": split_header,
         "mini_tables": mini_tables,
+        "drifted_labels": drifted_labels,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)
