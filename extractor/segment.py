@@ -51,3 +51,20 @@ def table_regions(text: str, headings: Sequence[Heading]) -> dict[TableKey, tupl
             later = [h.start for h in headings if h.start > m.end()]
             regions[table] = (m.start(), min(later) if later else len(text))
     return regions
+
+
+CONTEXT = 64  # characters of text read on either side of a table region, as the tagger's context
+
+
+def tagged_stretches(text: str, headings: Sequence[Heading], context: int = CONTEXT) -> list[tuple[int, int]]:
+    """The stretches of ``text`` a tagger must read: each table region with ``context`` characters on either
+    side, overlapping ones merged. Narrative outside them holds no table cell (its stated figures are read
+    from the text itself), so the model passes over it."""
+    stretches: list[tuple[int, int]] = []
+    for lo, hi in sorted(table_regions(text, headings).values()):
+        lo, hi = max(0, lo - context), min(len(text), hi + context)
+        if stretches and lo <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], max(hi, stretches[-1][1]))
+        else:
+            stretches.append((lo, hi))
+    return stretches

@@ -187,3 +187,20 @@ def test_the_shipped_model_beats_the_rules_on_held_out_generated_reports(tagger)
     model = synthetic_accuracy(seeds, load_tagger("model"))["all"].rate
     rules = synthetic_accuracy(seeds, tagger)["all"].rate
     assert model > rules, (model, rules)
+
+
+def test_the_model_reads_only_the_table_regions_and_passes_over_the_narrative(trained):
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+    from extractor.segment import tagged_stretches
+
+    model, examples = trained
+    narrative = "(一)主动公开。本年度在政府网站发布各类信息1234条,政务新媒体发布56条。\n" * 40
+    text = narrative + examples[0][0] + "\n五、存在的主要问题及改进情况\n" + narrative
+    doc = normalize(source_from_bytes("long.txt", text.encode("utf-8")))
+    stretches = tagged_stretches(doc.text, doc.headings)
+    assert stretches and sum(b - a for a, b in stretches) < len(doc.text) - 2 * len(narrative) + 200
+    spans = model.tag(doc).spans
+    assert spans and all(any(a <= sp.start and sp.end <= b for a, b in stretches) for sp in spans)
+    prose = normalize(source_from_bytes("prose.txt", narrative.encode("utf-8")))
+    assert model.tag(prose).spans == ()

@@ -22,7 +22,7 @@ from extractor.tagging.windows import (
     MANIFEST,
     Manifest,
     model_name,
-    predict_spans,
+    predict_doc_spans,
     predict_windows,
     read_manifest,
 )
@@ -115,5 +115,5 @@ class TransformersTagger:
         return int8
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        spans = predict_spans(doc.text, self.vocab, self._run, self.window, self.stride, self.batch_size)
+        spans = predict_doc_spans(doc, self.vocab, self._run, self.window, self.stride, self.batch_size)
         return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)

@@ -14,7 +14,7 @@ import numpy as np
 
 from extractor.errors import ModelLoadError
 from extractor.tagging.vocab import CharVocab
-from extractor.tagging.windows import predict_spans, predict_windows, read_manifest, softmax
+from extractor.tagging.windows import predict_doc_spans, predict_windows, read_manifest, softmax
 from extractor.types import NormalizedDoc, TaggedDoc
 
 
@@ -57,5 +57,5 @@ class OnnxTagger:
         return predict_windows(text, self.vocab, self._run, self.window, self.stride, self.batch_size)
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        spans = predict_spans(doc.text, self.vocab, self._run, self.window, self.stride, self.batch_size)
+        spans = predict_doc_spans(doc, self.vocab, self._run, self.window, self.stride, self.batch_size)
         return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)

@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict
 
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
+from extractor.segment import tagged_stretches
 from extractor.tagging.alignment import tags_to_spans, whole_blanks, whole_numbers, windows
 from extractor.tagging.vocab import CharVocab
-from extractor.types import Span
+from extractor.types import NormalizedDoc, Span
 
 # (input_ids [batch, width] int64, attention_mask [batch, width] int64) → probabilities [batch, width, labels]
 Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -143,3 +144,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(-1, keepdims=True)
+
+
+def predict_doc_spans(
+    doc: NormalizedDoc, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int
+) -> list[Span]:
+    """The spans of ``doc`` where it can hold a cell: its table regions with some context (``tagged_stretches``);
+    the narrative between them is passed over. Offsets are into the whole normalized text."""
+    spans: list[Span] = []
+    for lo, hi in tagged_stretches(doc.text, doc.headings):
+        found = predict_spans(doc.text[lo:hi], vocab, run, window, stride, batch_size)
+        spans.extend(Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in found)
+    return spans
