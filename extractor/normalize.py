@@ -229,9 +229,10 @@ def wrapped_label_edits(text: str) -> list[Edit]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    moved: set[int] = set()  # lines whose text moves up: never the head of another label
     for i in range(1, len(lines) - 1):
         tail = _LABEL_TAIL.fullmatch(lines[i + 1])
-        if tail is None or not _VALUES_LINE.fullmatch(lines[i]) or not lines[i - 1].strip():
+        if tail is None or i - 1 in moved or not _VALUES_LINE.fullmatch(lines[i]) or not lines[i - 1].strip():
             continue
         head = lines[i - 1].rstrip(" \t")
         joined = head + tail.group(1)
@@ -240,6 +241,7 @@ def wrapped_label_edits(text: str) -> list[Edit]:
         at = starts[i - 1] + len(head)
         edits.append((at, at, Moved(tail.group(1), starts[i + 1] + tail.start(1))))
         edits.append((starts[i + 1] - 1, starts[i + 2] - 1, ""))  # the tail's line, with the break before it
+        moved.add(i + 1)
     return edits
 
 

@@ -351,3 +351,11 @@ def test_a_dash_tab_number_tab_dash_row_is_three_cells_not_a_page_footer():
 
     doc = normalize(source_from_bytes("t.txt", "规范性文件\n\t—\t286\t—\n- 3 -\n".encode()))
     assert "—\t286\t—" in doc.text and "- 3 -" not in doc.text
+
+
+def test_a_moved_label_tail_is_never_taken_for_the_head_of_another_wrapped_label():
+    from extractor.normalize import apply_edits, wrapped_label_edits
+
+    text = "行政规范\n 1 2 3\n性文件\n 4 5 6\n性文件\n"
+    joined, _ = apply_edits(text, wrapped_label_edits(text))
+    assert joined == "行政规范性文件\n 1 2 3\n 4 5 6\n性文件\n"  # every character once, none duplicated
