@@ -65,8 +65,8 @@ def main() -> None:
         print("| path | seconds | docs/s | chars/s | time ÷ rules |")
         print("|---|---|---|---|---|")
         rules_seconds = None
-        for name, spec in PATHS.items():
-            out = tmp / f"{len(name)}.jsonl"
+        for i, (name, spec) in enumerate(PATHS.items()):
+            out = tmp / f"path{i}.jsonl"
             t0 = time.perf_counter()
             run_batch(paths, out, spec, tagger_name=spec.tagger_name(), workers=args.workers, timeout=600)
             seconds = time.perf_counter() - t0

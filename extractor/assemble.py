@@ -198,11 +198,11 @@ def _drifted_below(lines: list[list[Token]], separators: list[Span], text: str, 
     line_start = text.rfind("\n", lo, first.start) + 1
     if not any(sp.label == "ROW" and line_start <= sp.start and sp.end <= first.start for sp in separators):
         return False
-    after = [sp for sp in separators if sp.start >= last.end]
-    if not after or after[0].label != "ROW" or text[last.end : after[0].start].strip(" \t|\n"):
+    label = next((sp for sp in separators if sp.start >= last.end), None)
+    if label is None or label.label != "ROW" or text[last.end : label.start].strip(" \t|\n"):
         return False
-    line_end = text.find("\n", after[0].end)
-    return not text[after[0].end : len(text) if line_end < 0 else line_end].strip(" \t|")
+    line_end = text.find("\n", label.end)
+    return not text[label.end : len(text) if line_end < 0 else line_end].strip(" \t|")
 
 
 def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
@@ -278,9 +278,7 @@ def row_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where
     """Every reading of ``group`` as the cells ``keys``; more than one means the row is ambiguous. ``ruled``:
     the table has rules to choose among readings (tables 三 and 四; not 二)."""
     edge_blank = len(group) > 1 and (group[0].blank or group[-1].blank)
-    fits = len(group) == len(keys)
-    printed_holds = fits and row_sum and sum_rule([Part(t.text, t.start, t.end) for t in group])
-    if edge_blank and (len(group) > len(keys) or (fits and ruled and not printed_holds)):
+    if edge_blank and (len(group) > len(keys) or (len(group) == len(keys) and ruled and not _holds(group, row_sum))):
         # A blank marker at the edge of a group may be layout (an empty header or trailing cell), not a cell:
         # offer the readings with and without it and let the rules decide. A row printing as many tokens as
         # cells is read as printed when its total holds, or when no rule could decide (table 二).
@@ -289,6 +287,11 @@ def row_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where
         with_it, issues = _edge_blank_readings(keys, group, row_sum, where)
         return without + with_it, issues
     return _edge_blank_readings(keys, group, row_sum, where)
+
+
+def _holds(group: list[Token], row_sum: bool) -> bool:
+    """The row, read as printed, gives its total (blank markers counted as 0)."""
+    return row_sum and sum_rule([Part(t.text, t.start, t.end) for t in group])
 
 
 def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: bool, where: str) -> Readings:
@@ -446,7 +449,7 @@ def _row_table(
         if len(group) < len(keys) and _text_ends_after(text, group[-1]):
             readings, found = _cut_row(keys, group, row)
         else:
-            readings, found = row_readings(keys, group, row_sum, row, ruled=table != "active")
+            readings, found = row_readings(keys, group, row_sum, row, ruled=row_sum)  # table 二: no totals, no rules
         out.append(RowReadings(row, keys, tuple(readings)))
         issues += found
     seen = {d.key for d in defs if d is not None}
