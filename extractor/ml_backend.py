@@ -13,18 +13,19 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
-from extractor.annotate import ls_result
+from extractor.annotate import TABLE_LABELS, ls_result, preannotate
 from extractor.io.readers import source_from_bytes
 from extractor.normalize import as_is
 from extractor.tagging import Tagger
 
 
 def predict_text(tagger: Tagger, text: str) -> dict[str, Any]:
-    """One Label Studio prediction for a task text (already normalized: tagged as it stands)."""
+    """One Label Studio prediction for a task text (already normalized: tagged as it stands, so the offsets are
+    the task's): the same pre-annotation ``annotate push`` sends (table regions, whole cells, a threshold)."""
     source = source_from_bytes("task.txt", text.encode("utf-8"))
-    tagged = tagger.tag(as_is(source, text))
-    score = min((sp.score for sp in tagged.spans), default=1.0)
-    return {"result": ls_result(text, tagged.spans, True), "score": round(score, 4), "model_version": tagger.name}
+    pre = preannotate(as_is(source, text), [tagger])
+    score = min((sp.score for sp in pre.spans if sp.label in TABLE_LABELS), default=1.0)
+    return {"result": ls_result(text, pre.spans, True), "score": round(score, 4), "model_version": tagger.name}
 
 
 MAX_BODY = 20 * 1024 * 1024  # a predict request carries the task texts; reports are far smaller

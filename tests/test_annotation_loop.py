@@ -72,12 +72,17 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     model = TransformersTagger.load(tiny_model)
     project = ensure_project(client, f"xxgk-test-{uuid.uuid4().hex[:8]}")
 
-    chosen = candidates(docs, model, tagger)
-    assert push(client, project, chosen) == 2
-    assert push(client, project, chosen) == 0  # idempotent
+    chosen = candidates(docs, model, tagger).chosen
+    assert len(push(client, project, chosen, limit=1)) == 1
+    assert len(push(client, project, chosen, limit=1)) == 1  # --limit counts new documents: the next one
+    assert push(client, project, chosen) == []  # idempotent
     tasks = [t.dict() for t in client.tasks.list(project=project, fields="all")]
     assert len(tasks) == 2
     assert all(t["predictions"][0]["model_version"] == model.name for t in tasks)
+    assert all(isinstance(t["data"]["priority"], str) and len(t["data"]["priority"]) == 9 for t in tasks)
+    assert all("0.00" not in t["data"]["reasons"] for t in tasks)
+    project_data = client.projects.get(id=project)
+    assert "VALUE" in project_data.expert_instruction and project_data.show_instruction
 
     # a person corrects each task: here the corrections are the rule tagger's spans
     by_id = {d.source.doc_id: d for d in docs}
@@ -103,8 +108,17 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     first = tasks[0]
     client.tasks.update(id=first["id"], data={**first["data"], "text": first["data"]["text"] + "改"})
     again = pull(client, project, corpus)
-    assert again.written == 1 and len(again.rejected) == 1
+    assert again.written == 1 and len(again.rejected) == 1 and again.rejected[0].label == ""
     assert len(list(read_corpus(corpus))) == 2
+
+    # one bad span costs that span only: the rest of the document is taken, the span is named
+    second = tasks[1]
+    doc = by_id[second["data"]["doc_id"]]
+    good = ls_result(doc.text, corrected[doc.source.doc_id], with_scores=False)
+    bad = {**good[0], "id": "bad", "value": {**good[0]["value"], "labels": ["CELL"]}}
+    client.annotations.create(id=second["id"], result=[*good, bad])
+    third = pull(client, project, corpus)
+    assert [(r.label, r.reason.split(" (")[0]) for r in third.rejected if r.label] == [("CELL", "unknown label")]
 
     # retrain on the corrections: the new model reads the annotated documents differently
     from training.promote import retrain

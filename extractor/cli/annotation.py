@@ -25,7 +25,7 @@ def annotate_push(
     url: Annotated[str, _URL] = "http://127.0.0.1:8089",
     token: Annotated[str, _TOKEN] = "",
     project: Annotated[str, _PROJECT] = "xxgk",
-    limit: Annotated[int, typer.Option(help="documents to push, most in need first")] = 50,
+    limit: Annotated[int, typer.Option(help="new documents to push, most in need first")] = 50,
     model: Annotated[Path | None, typer.Option(help="model directory")] = None,
     manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
 ) -> None:
@@ -40,11 +40,24 @@ def annotate_push(
             typer.echo(f"skipped {path}: {doc}", err=True)
         else:
             docs.append(doc)
-    chosen = candidates(docs, tagger_for("model", model), tagger_for("rules", None))[:limit]
+    from extractor.calibration import Calibration
+    from extractor.extractor import ExtractorSpec
+
+    calibration = ExtractorSpec(model_dir=model).calibration_file()
+    calibrate = Calibration.load(calibration) if calibration else None
+    choice = candidates(docs, tagger_for("model", model), tagger_for("rules", None), calibrate)
+    for path, why in choice.skipped:
+        typer.echo(f"skipped {path}: {why}", err=True)
     ls = client(url, token)
-    created = push(ls, ensure_project(ls, project), chosen)
-    record_pushed(manifest, chosen)
-    typer.echo(f"{created} new tasks in project {project!r} ({len(chosen) - created} already there)", err=True)
+    pushed = push(ls, ensure_project(ls, project), choice.chosen, limit)
+    record_pushed(manifest, pushed)
+    left = len(choice.chosen) - len(pushed)
+    typer.echo(
+        f"{len(pushed)} new tasks in project {project!r} ({left} documents not pushed: already there or past --limit)",
+        err=True,
+    )
+    for c in pushed:
+        typer.echo(f"  {c.priority:7.3f}  {c.doc.source.path}: {'; '.join(c.reasons) or 'checks pass'}", err=True)
 
 
 @app.command("pull")
@@ -57,14 +70,21 @@ def annotate_pull(
     project: Annotated[str, _PROJECT] = "xxgk",
     manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
 ) -> None:
-    """Pull submitted annotations, validate every span and merge them into the human corpus (atomically)."""
+    """Pull submitted annotations, validate every span and merge the valid ones into the human corpus
+    (atomically). Exit status 1 when any span or task was rejected (each is listed)."""
     from extractor.annotate import client, ensure_project, manifest_texts, pull
 
     ls = client(url, token)
     report = pull(ls, ensure_project(ls, project), output, manifest_texts(manifest))
     typer.echo(f"{report.written} annotated documents → {output}", err=True)
-    for reason in report.rejected:
-        typer.echo(f"rejected {reason}", err=True)
+    if report.cancelled:
+        skipped = ", ".join(report.cancelled)
+        typer.echo(f"{len(report.cancelled)} tasks skipped by their annotators: {skipped}", err=True)
+    for rejection in report.rejected:
+        typer.echo(f"rejected {rejection}", err=True)
+    if report.rejected:
+        typer.echo(f"{len(report.rejected)} spans or tasks rejected (the rest was taken)", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("connect")
