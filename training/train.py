@@ -54,6 +54,7 @@ class DataConfig(BaseModel):
 
     synthetic: int = 2000  # synthetic reports generated on the fly (seeds synthetic_seed…)
     synthetic_seed: int = 0
+    families: bool = False  # edit each generated report as one of the layout families (training/families.py)
     corpora: tuple[str, ...] = ()  # JSONL(.gz) corpora: pre-generated, silver, human corrections
     silver: tuple[str, ...] = ()  # real reports to label with the rule tagger (kept only if every rule passes)
 
@@ -162,7 +163,7 @@ def examples_for(data: DataConfig) -> list[Example]:
     from training.corpora import synthetic_examples
 
     seeds = range(data.synthetic_seed, data.synthetic_seed + data.synthetic)
-    pool = [*synthetic_examples(seeds), *silver_examples([Path(p) for p in data.silver])]
+    pool = [*synthetic_examples(seeds, families=data.families), *silver_examples([Path(p) for p in data.silver])]
     for corpus in data.corpora:
         pool.extend(read_corpus(Path(corpus)))
     return [(ex.text, ex.spans) for ex in pool]
