@@ -57,7 +57,9 @@ case "${1:-}" in
     # SSRF protection on, with Label Studio's own list of reserved networks less the loopback range only: the ML
     # backend it must reach is ours, on 127.0.0.1 (the server binds there only); every other reserved network stays
     # banned for URL imports, webhooks, storages and backends alike.
-    LABEL_STUDIO_USERNAME="$LS_USER" LABEL_STUDIO_PASSWORD="$LS_PASSWORD" LABEL_STUDIO_USER_TOKEN="$LS_TOKEN" \
+    # Nothing leaves the machine: no check of PyPI for a newer version, no analytics.
+    LATEST_VERSION_CHECK=false COLLECT_ANALYTICS=false \
+      LABEL_STUDIO_USERNAME="$LS_USER" LABEL_STUDIO_PASSWORD="$LS_PASSWORD" LABEL_STUDIO_USER_TOKEN="$LS_TOKEN" \
       SSRF_PROTECTION_ENABLED=true USE_DEFAULT_BANNED_SUBNETS=false USER_ADDITIONAL_BANNED_SUBNETS="$BANNED" \
       ML_BLOCK_LOCAL_IP=false LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK=true \
       nohup "$VENV/bin/label-studio" start --no-browser \

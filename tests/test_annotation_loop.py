@@ -18,7 +18,8 @@ from conftest import GOLD, REPO, real_files
 pytest.importorskip("torch")
 sdk = pytest.importorskip("label_studio_sdk")
 
-from extractor.annotate import candidates, ensure_project, ls_result, pull, push  # noqa: E402
+from extractor.annotate import align_values, candidates, ensure_project, ls_result, pull, push  # noqa: E402
+from extractor.evaluate import Gold  # noqa: E402
 from extractor.io.readers import read_source  # noqa: E402
 from extractor.normalize import normalize  # noqa: E402
 from extractor.tagging.hf import TransformersTagger  # noqa: E402
@@ -84,12 +85,15 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     project_data = client.projects.get(id=project)
     assert "VALUE" in project_data.expert_instruction and project_data.show_instruction
 
-    # a person corrects each task: here the corrections are the rule tagger's spans
+    # a person corrects each task: here an annotator script that knows the report's values (its gold file)
     by_id = {d.source.doc_id: d for d in docs}
     corrected = {}
     for task in tasks:
         doc = by_id[task["data"]["doc_id"]]
-        spans = tagger.tag(doc).spans
+        values = dict(Gold.load(GOLD / f"{Path(doc.source.path).stem}.json").cells)
+        aligned = align_values(doc, values, [tagger])
+        assert not aligned.unaligned
+        spans = aligned.spans
         client.annotations.create(id=task["id"], result=ls_result(doc.text, spans, with_scores=False))
         corrected[doc.source.doc_id] = spans
 
@@ -126,6 +130,8 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     config = RunConfig(train=TINY.model_copy(update={"steps": 60}), data=DataConfig(synthetic=2))
     decision = retrain(config, [corpus], tiny_model.parent, real_files(), GOLD, synthetic=2)
     assert (tiny_model.parent / "CHANGELOG.md").read_text(encoding="utf-8").count("\n") == 1
+    annotated = {Path(d.source.path).stem for d in docs}
+    assert decision.held_out and not annotated & set(decision.held_out)  # the gate never scores its training data
     retrained = TransformersTagger.load(decision.model_dir)
     doc = docs[0]
     assert retrained.predict(doc.text)[0] != model.predict(doc.text)[0]
