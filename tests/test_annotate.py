@@ -215,7 +215,7 @@ def test_a_promoted_model_has_its_calibration_metrics_card_and_the_gate_never_sc
     write_corpus(human, [Example("human-q", "human", annotated.text, aligned.spans)])
     config = RunConfig(train=TrainConfig(**_TINY, model_id="tiny", device="cpu"), data=DataConfig(synthetic=2))
     models = tmp_path / "models"
-    decision = retrain(config, [human], models, reports, GOLD, synthetic=1, human_weight=3)
+    decision = retrain(config, [human], models, reports, GOLD, synthetic=1, human_weight=3, calibration_reports=2)
 
     assert decision.promoted and decision.why == "no current model"
     assert decision.held_out == ("000_b1de9be8d5252a5a",)  # the annotated report is training data, not gate

@@ -74,14 +74,16 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     project = ensure_project(client, f"xxgk-test-{uuid.uuid4().hex[:8]}")
 
     chosen = candidates(docs, model, tagger).chosen
-    assert len(push(client, project, chosen, limit=1)) == 1
-    assert len(push(client, project, chosen, limit=1)) == 1  # --limit counts new documents: the next one
+    link = lambda c: f"http://127.0.0.1:9090/pages/{c.doc.source.doc_id}.html"  # noqa: E731
+    assert len(push(client, project, chosen, limit=1, page_link=link)) == 1
+    assert len(push(client, project, chosen, limit=1, page_link=link)) == 1  # --limit counts new documents
     assert push(client, project, chosen) == []  # idempotent
     tasks = [t.dict() for t in client.tasks.list(project=project, fields="all")]
     assert len(tasks) == 2
     assert all(t["predictions"][0]["model_version"] == model.name for t in tasks)
     assert all(isinstance(t["data"]["priority"], str) and len(t["data"]["priority"]) == 9 for t in tasks)
     assert all("0.00" not in t["data"]["reasons"] for t in tasks)
+    assert all(t["data"]["review_page"].endswith(f"/{t['data']['doc_id']}.html") for t in tasks)
     project_data = client.projects.get(id=project)
     assert "VALUE" in project_data.expert_instruction and project_data.show_instruction
 
@@ -128,7 +130,7 @@ def test_push_pull_retrain_and_serve_against_a_real_server(client, docs, tiny_mo
     from training.promote import retrain
 
     config = RunConfig(train=TINY.model_copy(update={"steps": 60}), data=DataConfig(synthetic=2))
-    decision = retrain(config, [corpus], tiny_model.parent, real_files(), GOLD, synthetic=2)
+    decision = retrain(config, [corpus], tiny_model.parent, real_files(), GOLD, synthetic=2, calibration_reports=2)
     assert (tiny_model.parent / "CHANGELOG.md").read_text(encoding="utf-8").count("\n") == 1
     annotated = {Path(d.source.path).stem for d in docs}
     assert decision.held_out and not annotated & set(decision.held_out)  # the gate never scores its training data

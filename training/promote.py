@@ -129,14 +129,28 @@ def _readable(path: Path) -> None:
         f.chmod((0o777 if f.is_dir() else 0o666) & ~umask)
 
 
-def finish(model_dir: Path, scores: Scores, data: dict[str, int]) -> None:
-    """Re-fit the calibration on the gate's gold cells and write ``metrics.json`` and the model card."""
+CALIBRATION_SEED = 3_000_000  # generated reports the calibration is fitted on (gold holds few errors)
+
+
+def finish(model_dir: Path, scores: Scores, data: dict[str, int], tagger: Tagger, generated: int = 100) -> None:
+    """Re-fit the calibration on the gate's gold cells plus ``generated`` generated reports (measured on half as
+    many others), and write ``metrics.json`` and the model card."""
+    from training.synthetic import synthetic_confidence
+
     report = scores.report
     assert report is not None, "scores of a run, not of a changelog"
     conf = [c for _, c, _ in report.cell_confidence]
     ok = [r for _, _, r in report.cell_confidence]
-    fitted = fit(conf, ok, fitted_on=f"{len(report.by_file)} held-out gold reports, model alone")
+    pairs = list(zip(conf, ok, strict=True)) + synthetic_confidence(
+        range(CALIBRATION_SEED, CALIBRATION_SEED + generated), tagger
+    )
+    fitted = fit(
+        [c for c, _ in pairs],
+        [r for _, r in pairs],
+        fitted_on=f"{len(report.by_file)} held-out gold reports (model alone) + {generated} generated reports",
+    )
     fitted.save(model_dir / CALIBRATION_FILE)
+    held = synthetic_confidence(range(CALIBRATION_SEED + generated, CALIBRATION_SEED + generated * 3 // 2 + 1), tagger)
     metrics = {
         "gold_cells": list(scores.gold),
         "gold_by_source": {k: list(v) for k, v in scores.by_source.items()},
@@ -144,6 +158,9 @@ def finish(model_dir: Path, scores: Scores, data: dict[str, int]) -> None:
         "training_examples": data,
         "ece_raw": round(reliability(conf, ok).ece, 4),
         "ece_calibrated": round(reliability([fitted(c) for c in conf], ok).ece, 4),
+        "ece_generated_calibrated": round(reliability([fitted(c) for c, _ in held], [r for _, r in held]).ece, 4)
+        if held
+        else None,
     }
     (model_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (model_dir / "README.md").write_text(card(model_dir, metrics), encoding="utf-8")
@@ -155,6 +172,7 @@ def card(model_dir: Path, metrics: dict) -> str:
     share = "\n".join(f"| {k} | {v} | {v / total:.1%} |" for k, v in sorted(metrics["training_examples"].items()))
     sources = "\n".join(f"| {k} | {r}/{t} |" for k, (r, t) in metrics["gold_by_source"].items())
     g, s = metrics["gold_cells"], metrics["generated_cells"]
+    init_from = ((manifest.get("config") or {}).get("train") or {}).get("init_from") or "scratch"
     return f"""# {manifest.get("model_id")}
 
 A character-level `BertForTokenClassification` tagger for xxgk (one character per token), written by
@@ -162,8 +180,10 @@ A character-level `BertForTokenClassification` tagger for xxgk (one character pe
 reports held out from its training data, and on held-out generated reports (seeds from {HELD_OUT_SEED:,}).
 
 - gold cells: {g[0]}/{g[1]}; generated cells: {s[0]}/{s[1]}
+- fine-tuned from: {init_from}
 - ECE on the gold cells: raw {metrics["ece_raw"]}, calibrated {metrics["ece_calibrated"]} (`calibration.json`,
-  fitted on those same cells: an in-sample figure)
+  fitted on those same cells and generated reports: an in-sample figure); calibrated on held-out generated
+  reports: {metrics.get("ece_generated_calibrated")}
 
 ## Gold cells by source
 
@@ -189,6 +209,7 @@ def retrain(
     synthetic: int = 50,
     human_weight: int = 1,
     tolerance: int = 0,
+    calibration_reports: int = 100,
     progress: Callable[[int, int, float], None] | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> Decision:
@@ -226,7 +247,7 @@ def retrain(
             old = score(TransformersTagger.load(current_dir), gated, gold_dir, synthetic, work)
         promoted, why = gate(new, old, tolerance)
         if promoted:
-            finish(staged, new, shares)
+            finish(staged, new, shares, candidate, calibration_reports)
             _readable(staged)
             if current_dir.is_dir():
                 retire(models)
