@@ -185,6 +185,12 @@ def work_bytes(name: str, data: bytes) -> str:
     return _WORKER.extract_bytes(name, data).to_json()
 
 
+def view_bytes(name: str, data: bytes) -> str:
+    """In a worker: one uploaded document → its review page (``Extractor.review_page``)."""
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.review_page(name, data)
+
+
 def _work(path: str) -> tuple[str, float]:
     assert _WORKER is not None, "worker not initialised"
     t0 = time.perf_counter()

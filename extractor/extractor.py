@@ -152,6 +152,26 @@ class Extractor:
             return error_record(str(path), None, "input_error", str(exc))
         return self.extract_bytes(str(path), data)
 
+    def review_page(self, name: str, data: bytes) -> str:
+        """The review page (``extractor.view``) of one document: its record, its original text with the cells
+        highlighted, its page pictures (PDF, images) and the tagger's spans. Never raises for a bad document: an
+        unreadable one gets the page of its error record."""
+        from extractor.io.pictures import page_pictures
+        from extractor.normalize import normalize
+        from extractor.view import TaggedSpan, review_page
+
+        try:
+            source = self.read(name, data)
+        except InputError as exc:
+            return review_page(error_record(name, data, "input_error", str(exc)), None)
+        out = self._guarded(name, lambda: self.extract(source), data)
+        if out.error is not None:
+            return review_page(out, source.raw_text)
+        doc = normalize(source)
+        spans = [TaggedSpan(s.start, s.end, s.label) for s in self.tagger.tag(doc).spans]
+        pictures = page_pictures(source, data, {c.box.page for c in out.cells.values() if c.box is not None})
+        return review_page(out, source.raw_text, pictures, (doc.text, spans))
+
     @staticmethod
     def _guarded(name: str, run: Callable[[], ExtractionOutput], data: bytes) -> ExtractionOutput:
         """``run()``, with an unreadable input, a memory breach or a bug (reading included) as an error record."""

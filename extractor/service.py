@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import FastAPI, File, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from extractor import __version__
 from extractor.config import LIMITS
@@ -34,6 +34,19 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and part headers around the file's bytes
+
+
+UPLOAD_FORM = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>xxgk 审阅</title></head>
+<body><h1>xxgk 审阅页</h1><form method="post" action="view" enctype="multipart/form-data">
+<p>上传年度报告 (txt, html, docx, pdf, 图片): <input type="file" name="file" required>
+<button type="submit">审阅</button></p></form></body></html>
+"""
+
+
+def _error_page(message: str) -> str:
+    import html
+
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><p>{html.escape(message)}</p></body></html>"
 
 
 def _json(out: ExtractionOutput, status: int) -> JSONResponse:
@@ -68,6 +81,22 @@ class _Workers:
             raise InputError(out.error.message)
         return out
 
+    async def view(self, name: str, data: bytes, timeout: float) -> str:
+        """The review page of one document; raises ``TimeoutError`` past ``timeout`` (the worker is killed)."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        from pebble import ProcessExpired
+
+        from extractor.batch import view_bytes
+
+        future = self.pool.schedule(view_bytes, args=(name, data), timeout=timeout)
+        try:
+            return str(await asyncio.wrap_future(future))
+        except FutureTimeout as exc:
+            raise TimeoutError from exc
+        except ProcessExpired as exc:
+            raise RuntimeError(f"worker died: {exc}") from exc
+
     def close(self) -> None:
         self.pool.stop()
         self.pool.join(timeout=10)
@@ -98,6 +127,16 @@ class _Runner:
         with anyio.fail_after(self.timeout):
             return await anyio.to_thread.run_sync(
                 lambda: source.extract(source.read(upload, data)), limiter=self.limiter, abandon_on_cancel=True
+            )
+
+    async def view(self, upload: str, data: bytes) -> str:
+        if self.workers is not None:
+            return await self.workers.view(upload, data, self.timeout)
+        source = self.source
+        assert isinstance(source, Extractor)
+        with anyio.fail_after(self.timeout):
+            return await anyio.to_thread.run_sync(
+                lambda: source.review_page(upload, data), limiter=self.limiter, abandon_on_cancel=True
             )
 
 
@@ -153,8 +192,35 @@ def create_app(
             return _json(error_record(upload, data, "timeout", f"no result within {timeout} s"), 504)
         return _json(out, 200)
 
+    _view_routes(app, runner, max_bytes, timeout)
     app.add_middleware(BodyLimit, max_bytes=max_bytes + MULTIPART_OVERHEAD, read_timeout=read_timeout)
     return app
+
+
+def _view_routes(app: FastAPI, runner: _Runner, max_bytes: int, timeout: float) -> None:
+    """``GET /view`` (an upload form) and ``POST /view`` (the review page of the uploaded report)."""
+
+    @app.get("/view", response_class=HTMLResponse)
+    def view_form() -> HTMLResponse:
+        """A page to upload a report and get its review page."""
+        return HTMLResponse(UPLOAD_FORM)
+
+    @app.post("/view", response_class=HTMLResponse, responses={408: {}, 413: {}, 504: {}})
+    async def view_file(
+        file: Annotated[UploadFile, File(description="a report: txt, html, docx, pdf or an image")],
+    ) -> HTMLResponse:
+        """The review page (one self-contained HTML page) of an uploaded report; an unreadable one gets the
+        page of its error record."""
+        upload = file.filename or "upload"
+        data = await file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return HTMLResponse(_error_page(f"{upload}: larger than the limit of {max_bytes} bytes"), 413)
+        try:
+            return HTMLResponse(await runner.view(upload, data))
+        except TimeoutError:
+            return HTMLResponse(_error_page(f"{upload}: no result within {timeout} s"), 504)
+        except RuntimeError as exc:
+            return HTMLResponse(_error_page(f"{upload}: {exc}"), 500)
 
 
 class BodyLimit:

@@ -147,6 +147,24 @@ def test_a_document_past_the_timeout_gets_504_and_its_work_is_stopped(workers_se
     assert not marker.exists(), "the timed-out document went on computing"
 
 
+def test_a_review_page_past_the_timeout_gets_504_from_a_killed_worker(workers_server, shared_data: Path):
+    base, _, _ = workers_server
+    started = time.monotonic()
+    reply = httpx.post(f"{base}/view", files={"file": ("slow.txt", "SLOW\n一、总体情况\n".encode(), "text/plain")})
+    assert reply.status_code == 504 and "no result within" in reply.text and time.monotonic() - started < 4
+    good = shared_data / "dev" / "hangzhou_style_2025.html"
+    assert _post(base, good.name, good.read_bytes()).status_code == 200  # a fresh worker took over
+
+
+def test_review_pages_are_made_in_the_worker_processes(shared_data: Path):
+    port = _free_port()
+    with _serving(create_app(ExtractorSpec("rules"), timeout=60, concurrency=1), port):
+        good = shared_data / "dev" / "hangzhou_style_2025.html"
+        files = {"file": (good.name, good.read_bytes(), "text/html")}
+        page = httpx.post(f"http://127.0.0.1:{port}/view", files=files, timeout=60)
+    assert page.status_code == 200 and page.text.count("<mark ") > 100
+
+
 def _raw(port: int, head: bytes, body: bytes = b"", wait: float = 5.0) -> bytes:
     with _socket.create_connection(("127.0.0.1", port), timeout=wait) as conn:
         conn.sendall(head + body)

@@ -87,7 +87,99 @@ def evaluate_synthetic(
             typer.echo(f"{chosen.name:<28} {layout:<8} {tally}")
 
 
+def view(
+    path: Annotated[
+        Path, typer.Argument(help="a report (txt, html, docx, pdf, image), or a results .jsonl with --gold")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="the HTML page (default: NAME.html here)")
+    ] = None,
+    gold: Annotated[Path | None, typer.Option(help="gold folder: RESULTS.jsonl becomes an evaluation page")] = None,
+    tagger: Annotated[str, typer.Option(help="'model' or 'rules'")] = "model",
+    model: Annotated[Path | None, typer.Option(help="model directory for --tagger model")] = None,
+    cross_check: Annotated[bool, typer.Option(help="cross-check the model with the rules, as extract does")] = True,
+) -> None:
+    """One self-contained HTML page: a report's tables, cells, doubts and source text (the review page), or,
+    for a results file and --gold, its evaluation with a review page per document beside it."""
+    from extractor.cli.common import extractor_for
+    from extractor.extractor import ExtractorSpec
+    from extractor.io.writers import atomic_write_text
+
+    if not path.is_file():
+        raise fail("view", f"{path}: no such file")
+    target = output or Path(f"{path.name.rsplit('.', 1)[0]}.html")
+    if path.suffix.lower() == ".jsonl":
+        if gold is None or not gold.is_dir():
+            raise fail("view", "a results file is shown against gold: give --gold GOLD_DIR (a folder)")
+        _evaluation(path, gold, target)
+        return
+    if gold is not None:
+        raise fail("view", "--gold goes with a results .jsonl, not with a report")
+    extractor = extractor_for(ExtractorSpec(tagger, model, cross_check=cross_check))
+    from extractor.errors import InputError
+    from extractor.io.readers import read_bytes
+
+    try:
+        data = read_bytes(path)
+    except InputError as exc:
+        raise fail("view", str(exc)) from exc
+    atomic_write_text(target, extractor.review_page(str(path), data))
+    typer.echo(f"→ {target}", err=True)
+
+
+def _evaluation(results: Path, gold: Path, target: Path) -> None:
+    """The evaluation page, and beside it ``<page>_pages/<stem>.html`` for each record whose report is found."""
+    from extractor.calibration import reliability
+    from extractor.evaluate import evaluate as run
+    from extractor.evaluate import load_outputs
+    from extractor.io.writers import atomic_write_text
+    from extractor.view import evaluation_page
+
+    try:
+        outputs = load_outputs(results)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail("view", f"{results}: not JSONL results ({exc})") from exc
+    report = run(outputs, gold)
+    rel = reliability([c for _, c, _ in report.cell_confidence], [r for *_, r in report.cell_confidence])
+    pages = target.parent / f"{target.name.rsplit('.', 1)[0]}_pages"
+    pages.mkdir(parents=True, exist_ok=True)
+    links = {}
+    for stem in report.by_file:
+        record = outputs.get(stem)
+        if record is None:
+            continue
+        atomic_write_text(pages / f"{stem}.html", _record_page(record))
+        links[stem] = f"{pages.name}/{stem}.html"
+    atomic_write_text(target, evaluation_page(report, rel if rel.n else None, links, results.name))
+    typer.echo(f"{report.cells} cells right → {target} (and {len(links)} pages in {pages})", err=True)
+
+
+def _record_page(record: dict) -> str:
+    """A review page from a record alone: its report read again for the original text and page pictures (an
+    image is not read again: that would be OCR a second time)."""
+    from extractor.errors import InputError
+    from extractor.io.pictures import page_pictures
+    from extractor.io.readers import read_bytes, source_from_bytes
+    from extractor.schema import ExtractionOutput
+    from extractor.view import review_page
+
+    out = ExtractionOutput.model_validate(record)
+    path = Path(out.source.path)
+    if out.source.format == "image" or not path.is_file():
+        return review_page(out, None)
+    try:
+        data = read_bytes(path)
+        source = source_from_bytes(str(path), data)
+    except InputError:
+        return review_page(out, None)
+    if source.doc_id != out.doc_id:  # the file changed since: its offsets would point elsewhere
+        return review_page(out, None)
+    pages = {c.box.page for c in out.cells.values() if c.box is not None}
+    return review_page(out, source.raw_text, page_pictures(source, data, pages))
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(view)
     app.command()(evaluate)
     app.command()(calibrate)
     app.command("evaluate-synthetic")(evaluate_synthetic)
