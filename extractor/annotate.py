@@ -392,9 +392,16 @@ def existing_doc_ids(client: Any, project: int) -> set[str]:
     return {str((t.data or {}).get("doc_id")) for t in client.tasks.list(project=project)}
 
 
-def push(client: Any, project: int, chosen: Sequence[Candidate], limit: int | None = None) -> list[Candidate]:
+def push(
+    client: Any,
+    project: int,
+    chosen: Sequence[Candidate],
+    limit: int | None = None,
+    page_link: Callable[[Candidate], str] | None = None,
+) -> list[Candidate]:
     """Create a task for each of the first ``limit`` documents not already in the project (tasks are keyed by
-    ``doc_id``, so a second push reaches the next ones); returns the candidates pushed."""
+    ``doc_id``, so a second push reaches the next ones); returns the candidates pushed. ``page_link`` gives
+    the address of a document's review page, stored in its task's data as ``review_page``."""
     have = existing_doc_ids(client, project)
     tasks: list[dict[str, Any]] = []
     pushed: list[Candidate] = []
@@ -405,7 +412,7 @@ def push(client: Any, project: int, chosen: Sequence[Candidate], limit: int | No
             continue
         have.add(c.doc.source.doc_id)
         pushed.append(c)
-        tasks.append(task_of(c))
+        tasks.append(task_of(c, page_link(c) if page_link else None))
     if tasks:
         client.projects.import_tasks(id=project, request=tasks)
     return pushed
@@ -417,7 +424,7 @@ def priority_text(priority: float) -> str:
     return f"{min(max(priority, 0.0), 9999.9999):09.4f}"
 
 
-def task_of(c: Candidate) -> dict[str, Any]:
+def task_of(c: Candidate, review_page: str | None = None) -> dict[str, Any]:
     score = min((sp.score for sp in c.pre.spans if sp.label in TABLE_LABELS), default=1.0)
     result = ls_result(c.doc.text, c.pre.spans, True)
     notes = dict((sp, why) for sp, why in c.pre.doubtful)
@@ -433,6 +440,7 @@ def task_of(c: Candidate) -> dict[str, Any]:
             "priority": priority_text(c.priority),
             "reasons": "; ".join(c.reasons) or "checks pass; sampled for review",
             "doubtful": len(c.pre.doubtful),
+            **({"review_page": review_page} if review_page else {}),
         },
         "predictions": [{"model_version": c.model_version, "score": round(score, 4), "result": result}],
     }

@@ -66,7 +66,10 @@ def read_corpus(path: Path) -> Iterator[Example]:
 
 
 def write_corpus(path: Path, examples: Iterable[Example]) -> int:
-    """Write atomically (a temporary file renamed into place); returns the number of examples."""
+    """Write atomically (a temporary file renamed into place); returns the number of examples. A ``.spacy``
+    path gets a spaCy ``DocBin`` instead of JSON lines (``to_docbin``)."""
+    if path.suffix == ".spacy":
+        return write_docbin(path, examples)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp" + path.suffix)
     n = 0
@@ -81,6 +84,38 @@ def write_corpus(path: Path, examples: Iterable[Example]) -> int:
         raise
     tmp.replace(path)
     return n
+
+
+def to_docbin(examples: Iterable[Example]):  # -> spacy.tokens.DocBin
+    """The examples as a spaCy ``DocBin``: one ``spacy.blank("zh")`` ``Doc`` per example with one token per
+    character (so ``doc.text`` is the example's text and token offsets are character offsets), the spans in
+    ``doc.spans["sc"]`` and as ``doc.ents``, the id and source in ``user_data``. Needs spaCy (``xxgk[view]``)."""
+    import spacy
+    from spacy.tokens import Doc, DocBin
+
+    nlp = spacy.blank("zh")
+    docs = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=True)
+    for ex in examples:
+        validate(ex)
+        doc = Doc(nlp.vocab, words=list(ex.text), spaces=[False] * len(ex.text))
+        spans = [doc[sp.start : sp.end] for sp in ex.spans]
+        for span, sp in zip(spans, ex.spans, strict=True):
+            span.label_ = sp.label
+        doc.spans["sc"] = spans
+        doc.ents = spans
+        doc.user_data.update({"id": ex.id, "source": ex.source})
+        docs.add(doc)
+    return docs
+
+
+def write_docbin(path: Path, examples: Iterable[Example]) -> int:
+    """``to_docbin`` written atomically to ``path``; returns the number of examples."""
+    from extractor.io.writers import atomic_write_bytes
+
+    docs = to_docbin(examples)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, docs.to_bytes())
+    return len(docs)
 
 
 def silver_examples(paths: Sequence[Path]) -> Iterator[Example]:

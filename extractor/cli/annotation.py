@@ -17,6 +17,19 @@ _TOKEN = typer.Option(envvar="LABEL_STUDIO_API_KEY", help="Label Studio API toke
 _PROJECT = typer.Option(help="project title (created with xxgk's label config if missing)")
 _MANIFEST = typer.Option(help="local record of pushed documents (doc_id → path); pull finds documents only here")
 DEFAULT_MANIFEST = Path("annotations/pushed.json")
+DEFAULT_PAGES = Path("annotations/pages")
+
+
+def write_pages(extractor, pushed, folder: Path) -> None:  # an Extractor, candidates
+    """The review page of each pushed document, as ``<doc_id>.html`` in ``folder``."""
+    from extractor.io.readers import read_bytes
+    from extractor.io.writers import atomic_write_text
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in pushed:
+        path = Path(c.doc.source.path)
+        page = extractor.review_page(str(path), read_bytes(path))
+        atomic_write_text(folder / f"{c.doc.source.doc_id}.html", page)
 
 
 @app.command("push")
@@ -28,8 +41,13 @@ def annotate_push(
     limit: Annotated[int, typer.Option(help="new documents to push, most in need first")] = 50,
     model: Annotated[Path | None, typer.Option(help="model directory")] = None,
     manifest: Annotated[Path, _MANIFEST] = DEFAULT_MANIFEST,
+    pages: Annotated[Path, typer.Option(help="folder for the pushed documents' review pages")] = DEFAULT_PAGES,
+    page_url: Annotated[
+        str, typer.Option(help="a review page's address in the task data ({doc_id}); `xxgk ml-backend` serves them")
+    ] = "http://127.0.0.1:9090/pages/{doc_id}.html",
 ) -> None:
-    """Push the documents that most need a person as pre-annotated tasks (idempotent)."""
+    """Push the documents that most need a person as pre-annotated tasks (idempotent), each with a link to its
+    review page (written into --pages)."""
     from extractor.annotate import candidates, client, ensure_project, push, record_pushed
     from extractor.extractor import read_normalized
     from extractor.io.readers import expand_paths
@@ -41,16 +59,19 @@ def annotate_push(
         else:
             docs.append(doc)
     from extractor.calibration import Calibration
-    from extractor.extractor import ExtractorSpec
+    from extractor.extractor import Extractor, ExtractorSpec
 
     calibration = ExtractorSpec(model_dir=model).calibration_file()
     calibrate = Calibration.load(calibration) if calibration else None
-    choice = candidates(docs, tagger_for("model", model), tagger_for("rules", None), calibrate)
+    model_tagger, rules = tagger_for("model", model), tagger_for("rules", None)
+    choice = candidates(docs, model_tagger, rules, calibrate)
     for path, why in choice.skipped:
         typer.echo(f"skipped {path}: {why}", err=True)
     ls = client(url, token)
-    pushed = push(ls, ensure_project(ls, project), choice.chosen, limit)
+    link = page_url.format  # {doc_id}
+    pushed = push(ls, ensure_project(ls, project), choice.chosen, limit, lambda c: link(doc_id=c.doc.source.doc_id))
     record_pushed(manifest, pushed)
+    write_pages(Extractor(model_tagger, cross_check=rules, calibration=calibrate), pushed, pages)
     left = len(choice.chosen) - len(pushed)
     typer.echo(
         f"{len(pushed)} new tasks in project {project!r} ({left} documents not pushed: already there or past --limit)",

@@ -15,7 +15,9 @@ corpus_app = typer.Typer(help="Labelled training corpora: generated, silver, fro
 @corpus_app.callback(invoke_without_command=True)
 def corpus(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="corpus file to write (.jsonl[.gz])")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="corpus to write (.jsonl[.gz], or .spacy: a spaCy DocBin)")
+    ] = None,
     synthetic: Annotated[int, typer.Option(help="number of synthetic reports")] = 0,
     seed: Annotated[int, typer.Option(help="first seed of the synthetic reports")] = 0,
     silver: Annotated[list[str] | None, typer.Option(help="real reports to label with the rule tagger")] = None,
@@ -32,7 +34,11 @@ def corpus(
         raise typer.Exit(2)
     from itertools import chain
 
+    from extractor.cli.common import need
     from extractor.corpus import silver_examples, write_corpus
+
+    if output.suffix == ".spacy":
+        need("spacy", "view", "a spaCy DocBin")
     from extractor.io.readers import expand_paths
     from training.corpora import synthetic_examples
 
@@ -47,7 +53,9 @@ def corpus(
 @corpus_app.command("from-gold")
 def corpus_from_gold(
     reports: Annotated[list[str], typer.Argument(help="the reports (files or folders) the gold files describe")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="corpus file to write (.jsonl[.gz])")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="corpus to write (.jsonl[.gz], or .spacy: a spaCy DocBin)")
+    ],
     gold: Annotated[Path, typer.Option(help="folder of gold JSON files (cell key → value)")] = Path(
         "../shared/data/gold"
     ),
@@ -57,10 +65,13 @@ def corpus_from_gold(
     """Known cell values (gold files, a user's spreadsheet as gold JSON) → span labels on their reports: each
     value is aligned with the text where the template puts it. A report with a value found nowhere is left out
     and named."""
+    from extractor.cli.common import need
     from extractor.corpus import write_corpus
     from extractor.io.readers import expand_paths
     from training.corpora import gold_examples
 
+    if output.suffix == ".spacy":
+        need("spacy", "view", "a spaCy DocBin")
     examples, skipped = gold_examples(list(expand_paths(reports)), gold, model, set(exclude or ()))
     for stem, why in skipped:
         typer.echo(f"left out {stem}: {why}", err=True)

@@ -56,14 +56,18 @@ def ml_backend(
         str | None,
         typer.Option(envvar="XXGK_ML_TOKEN", help="require this token (Bearer, or the Basic-auth password)"),
     ] = None,
+    pages: Annotated[Path, typer.Option(help="review pages written by `annotate push`, served at /pages/")] = Path(
+        "annotations/pages"
+    ),
 ) -> None:
-    """Serve the current model as a Label Studio ML backend (/health, /setup, /predict)."""
+    """Serve the current model as a Label Studio ML backend (/health, /setup, /predict), and the pushed
+    documents' review pages (/pages/<doc_id>.html)."""
     need("uvicorn", "annotate", "xxgk ml-backend")
     import uvicorn
 
     from extractor.ml_backend import create_ml_backend
 
-    backend = create_ml_backend(tagger_for("model", model), token=token)
+    backend = create_ml_backend(tagger_for("model", model), token=token, pages=pages)
     uvicorn.run(backend, host=host, port=port, log_level="info")
 
 
