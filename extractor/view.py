@@ -31,6 +31,7 @@ STATUS_COLOURS = {  # status → background
 }
 STATUS_NAMES = {"read": "读取", "repaired": "修复", "inferred": "推算", "blank": "空白", "missing": "缺失"}
 DOUBT = 0.9  # a cell below this calibrated confidence is drawn as doubtful
+MAX_SPAN_VIEW = 30_000  # characters of the normalized text in the displaCy view (every character is an element)
 MAX_TEXT = 400_000  # characters of source text shown; a longer text is cut (the cells past it say so)
 
 
@@ -221,11 +222,21 @@ def spans_html(text: str, spans: Iterable[TaggedSpan]) -> str:
         from spacy.tokens import Doc, Span
     except ImportError:
         return "<p class=\"none\">spaCy 未安装 (pip install 'xxgk[view]'): 标注片段视图从略</p>"
+    spans = sorted((s for s in spans if 0 <= s.start < s.end <= len(text)), key=lambda s: s.start)
+    if not spans:
+        return '<p class="none">无标注片段</p>'
+    # the stretch that holds the spans (the tables), with a little context, and at most MAX_SPAN_VIEW characters
+    lo = max(0, spans[0].start - 40)
+    hi = min(len(text), max(s.end for s in spans) + 40, lo + MAX_SPAN_VIEW)
+    kept = [s for s in spans if s.end <= hi]
     nlp = spacy.blank("zh")
     shown = {"\n": "⏎", "\t": "⇥", " ": "·"}
-    doc = Doc(nlp.vocab, words=[shown.get(ch, ch) for ch in text], spaces=[False] * len(text))
-    doc.spans["sc"] = [Span(doc, s.start, s.end, s.label) for s in spans if 0 <= s.start < s.end <= len(text)]
-    return str(displacy.render(doc, style="span", page=False, jupyter=False))
+    part = text[lo:hi]
+    doc = Doc(nlp.vocab, words=[shown.get(ch, ch) for ch in part], spaces=[False] * len(part))
+    doc.spans["sc"] = [Span(doc, s.start - lo, s.end - lo, s.label) for s in kept]
+    cut = len(kept) < len(spans)
+    note = f'<p class="none">字符 {lo:,}–{hi:,}' + (f", 前 {len(kept)}/{len(spans)} 个片段" if cut else "") + "</p>"
+    return note + str(displacy.render(doc, style="span", page=False, jupyter=False))
 
 
 def meta_html(out: ExtractionOutput) -> str:

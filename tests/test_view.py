@@ -258,3 +258,10 @@ def test_a_corpus_exports_to_a_spacy_docbin_with_the_same_texts_and_spans(tmp_pa
             (sp.start, sp.end, sp.label) for sp in ex.spans
         ]
         assert doc.user_data["id"] == ex.id and len(doc.ents) == len(ex.spans)
+
+
+def test_the_span_view_of_a_long_text_shows_the_stretch_of_the_tables_only():
+    pytest.importorskip("spacy")
+    text = "叙" * 200_000 + "行政许可\t12\n" + "叙" * 200_000
+    shown = spans_html(text, [TaggedSpan(200_000, 200_004, "ROW"), TaggedSpan(200_005, 200_007, "VALUE")])
+    assert "ROW" in shown and "VALUE" in shown and len(shown) < 100_000
