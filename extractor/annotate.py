@@ -20,13 +20,16 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from extractor.corpus import CorpusError, Example, read_corpus, validate, write_corpus
 from extractor.labels import ENTITY_TYPES
 from extractor.tagging import Tagger
 from extractor.types import NormalizedDoc, Span, TaggedDoc
+
+if TYPE_CHECKING:
+    from extractor.pipeline import Tables
 
 FROM_NAME, TO_NAME = "label", "text"
 _COLOURS = {
@@ -106,20 +109,25 @@ def preannotate(
     taggers: Sequence[Tagger],
     threshold: float = THRESHOLD,
     calibrate: Callable[[float], float] | None = None,
+    reading: Tables | None = None,
 ) -> Preannotation:
     """The spans to pre-fill a task with. Labels and headers come from the first tagger, inside the table
     regions (with the title line above each) and above ``threshold``; the cells come from the engine's reading
     (``read_document``: tagged, assembled, resolved under the template's arithmetic), so a glued run is
     offered as the cells it was split into, and a cell the engine doubts is marked. ``calibrate`` maps the
-    engine's raw cell confidence to the model's calibrated one (its ``calibration.json``)."""
+    engine's raw cell confidence to the model's calibrated one (its ``calibration.json``); ``reading`` is
+    ``read_document``'s result for these taggers when the caller has it already."""
     from extractor.meta import find_meta
     from extractor.pipeline import read_document
     from extractor.schema import CheckStatus
     from extractor.segment import tagged_stretches
 
     regions = tagged_stretches(doc.text, doc.headings)
-    tagged = taggers[0].tag(doc)
-    resolution, checks, _, _ = read_document(doc, list(taggers), find_meta(doc).year)
+    once: list[Tagger] = [t if isinstance(t, _Once) else _Once(t, doc) for t in taggers]  # tags each once
+    tagged = once[0].tag(doc)
+    if reading is None:
+        reading = read_document(doc, once, find_meta(doc).year)
+    resolution, checks, _, _ = reading
     cells: list[Span] = []
     doubtful: list[tuple[Span, str]] = []
     unread: list[str] = []
@@ -176,8 +184,10 @@ def align_values(doc: NormalizedDoc, values: dict[str, object], taggers: Sequenc
     from extractor.meta import find_meta
     from extractor.pipeline import read_document
 
-    pre = preannotate(doc, taggers, threshold=0.0)
-    resolution, _, _, _ = read_document(doc, list(taggers), find_meta(doc).year)
+    once: list[Tagger] = [_Once(t, doc) for t in taggers]
+    reading = read_document(doc, once, find_meta(doc).year)
+    pre = preannotate(doc, once, threshold=0.0, reading=reading)
+    resolution = reading[0]
     by_cell = {
         key: Span(d.start, d.end, "BLANK" if d.value is None else "VALUE")
         for key, d in resolution.cells.items()

@@ -15,7 +15,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import FastAPI, File, UploadFile
@@ -33,6 +33,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+T = TypeVar("T")
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and part headers around the file's bytes
 
 
@@ -61,41 +62,39 @@ class _Workers:
 
         self.pool = worker_pool(spec, workers)
 
-    async def run(self, name: str, data: bytes, timeout: float) -> ExtractionOutput:
-        """Raises ``TimeoutError`` past ``timeout`` (the worker is killed), ``InputError`` for an unreadable file."""
+    async def _in_worker(self, work: Callable[[str, bytes], str], name: str, data: bytes, timeout: float) -> str:
+        """``work(name, data)`` in a worker; ``TimeoutError`` past ``timeout`` (the worker is killed),
+        ``RuntimeError`` when the worker died."""
         from concurrent.futures import TimeoutError as FutureTimeout
 
         from pebble import ProcessExpired
 
-        from extractor.batch import work_bytes
-
-        future = self.pool.schedule(work_bytes, args=(name, data), timeout=timeout)
-        try:
-            text = await asyncio.wrap_future(future)
-        except FutureTimeout as exc:
-            raise TimeoutError from exc
-        except ProcessExpired as exc:
-            return error_record(name, data, "internal_error", f"worker died: {exc}")
-        out = ExtractionOutput.model_validate_json(text)
-        if out.error is not None and out.error.kind == "input_error":
-            raise InputError(out.error.message)
-        return out
-
-    async def view(self, name: str, data: bytes, timeout: float) -> str:
-        """The review page of one document; raises ``TimeoutError`` past ``timeout`` (the worker is killed)."""
-        from concurrent.futures import TimeoutError as FutureTimeout
-
-        from pebble import ProcessExpired
-
-        from extractor.batch import view_bytes
-
-        future = self.pool.schedule(view_bytes, args=(name, data), timeout=timeout)
+        future = self.pool.schedule(work, args=(name, data), timeout=timeout)
         try:
             return str(await asyncio.wrap_future(future))
         except FutureTimeout as exc:
             raise TimeoutError from exc
         except ProcessExpired as exc:
             raise RuntimeError(f"worker died: {exc}") from exc
+
+    async def run(self, name: str, data: bytes, timeout: float) -> ExtractionOutput:
+        """Raises ``TimeoutError`` past ``timeout`` (the worker is killed), ``InputError`` for an unreadable file."""
+        from extractor.batch import work_bytes
+
+        try:
+            text = await self._in_worker(work_bytes, name, data, timeout)
+        except RuntimeError as exc:
+            return error_record(name, data, "internal_error", str(exc))
+        out = ExtractionOutput.model_validate_json(text)
+        if out.error is not None and out.error.kind == "input_error":
+            raise InputError(out.error.message)
+        return out
+
+    async def view(self, name: str, data: bytes, timeout: float) -> str:
+        """The review page of one document (``TimeoutError``, ``RuntimeError`` as ``_in_worker``)."""
+        from extractor.batch import view_bytes
+
+        return await self._in_worker(view_bytes, name, data, timeout)
 
     def close(self) -> None:
         self.pool.stop()
@@ -124,20 +123,19 @@ class _Runner:
             return await self.workers.run(upload, data, self.timeout)
         source = self.source
         assert isinstance(source, Extractor)
-        with anyio.fail_after(self.timeout):
-            return await anyio.to_thread.run_sync(
-                lambda: source.extract(source.read(upload, data)), limiter=self.limiter, abandon_on_cancel=True
-            )
+        return await self._in_thread(lambda: source.extract(source.read(upload, data)))
 
     async def view(self, upload: str, data: bytes) -> str:
         if self.workers is not None:
             return await self.workers.view(upload, data, self.timeout)
         source = self.source
         assert isinstance(source, Extractor)
+        return await self._in_thread(lambda: source.review_page(upload, data))
+
+    async def _in_thread(self, work: Callable[[], T]) -> T:
+        """``work()`` in a thread of this process, at most ``timeout`` seconds (a thread cannot be stopped)."""
         with anyio.fail_after(self.timeout):
-            return await anyio.to_thread.run_sync(
-                lambda: source.review_page(upload, data), limiter=self.limiter, abandon_on_cancel=True
-            )
+            return await anyio.to_thread.run_sync(work, limiter=self.limiter, abandon_on_cancel=True)
 
 
 def create_app(

@@ -84,22 +84,13 @@ def train(
     output: Annotated[Path, typer.Option("-o", "--output", help="model directory to write")],
 ) -> None:
     """Train a tagger from scratch on the data the config names; seeded and reproducible."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from training.train import RunConfig, examples_for
     from training.train import train as run
 
     run_config = RunConfig.load(config)
     typer.echo("building the training corpus…", err=True)
     examples = examples_for(run_config.data)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} loss {task.fields[loss]:.4f}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("training", total=None, loss=float("nan"))
         started = time.perf_counter()
 
