@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +141,10 @@ _WORKER: Extractor | None = None
 
 
 def _init_worker(spec: ExtractorSpec) -> None:
-    """Each worker: its memory limit, one torch thread (the pool supplies the parallelism), its own Extractor."""
+    """Each worker: its memory limit, one model thread (the pool supplies the parallelism), its own Extractor."""
     global _WORKER
     limit_memory(spec.limits.memory_mb)
-    if spec.tagger == "model":
-        from extractor.tagging.load import one_thread
-
-        one_thread()
-    _WORKER = Extractor.load(spec)
+    _WORKER = Extractor.load(replace(spec, threads=1) if spec.threads == 0 else spec)
 
 
 def limit_memory(memory_mb: int | None) -> None:

@@ -29,7 +29,8 @@ class ExtractorSpec:
     """``tagger``: 'model' or 'rules'; ``model_dir``: None for the shipped default; ``calibration``: a file, or
     None for the model directory's ``calibration.json`` when it has one; ``calibrate=False`` leaves confidences
     raw (what ``xxgk calibrate`` fits on); ``cross_check``: with the model, also read each table with the rule
-    tagger and keep, table by table, the reading the template's arithmetic supports best."""
+    tagger and keep, table by table, the reading the template's arithmetic supports best; ``threads`` and
+    ``runtime``: how the model runs (``tagging.load.load_tagger``)."""
 
     tagger: str = "model"
     model_dir: Path | None = None
@@ -37,11 +38,13 @@ class ExtractorSpec:
     calibrate: bool = True
     limits: Limits = field(default_factory=lambda: LIMITS)
     cross_check: bool = True  # the model's tables checked against the rules' reading (``crosscheck``)
+    threads: int = 0  # the model's intra-op threads; 0: the runtime's default (a batch worker takes 1)
+    runtime: str = "auto"  # onnx, torch, or auto: ONNX Runtime where the model has an up-to-date model.onnx
 
     def load_tagger(self) -> Tagger:
         from extractor.tagging.load import load_tagger
 
-        return load_tagger(self.tagger, self.model_dir)
+        return load_tagger(self.tagger, self.model_dir, threads=self.threads, runtime=self.runtime)
 
     @property
     def cross_checked(self) -> bool:

@@ -95,6 +95,33 @@ def test_loading_a_directory_without_a_manifest_fails_clearly(tmp_path: Path):
         TransformersTagger.load(tmp_path)
 
 
+def test_a_student_distilled_from_a_model_reads_as_it_does(trained, tmp_path: Path):
+    from training.train import TrainConfig, train
+
+    teacher, examples = trained
+    teacher.save(tmp_path / "teacher")
+    config = TrainConfig(
+        hidden=32,
+        layers=1,
+        heads=2,
+        intermediate=64,
+        window=48,
+        stride=32,
+        steps=600,
+        batch_size=8,
+        lr=3e-3,
+        seed=2,
+        model_id="student",
+        teacher=str(tmp_path / "teacher"),
+        distill=1.0,  # the teacher's distributions alone: no label is given
+    )
+    student = train([(text, []) for text, _ in examples], config)
+    assert student.vocab.index == teacher.vocab.index
+    for text, _ in examples:
+        want, got = teacher.predict(text)[0], student.predict(text)[0]
+        assert sum(a == b for a, b in zip(want, got, strict=True)) >= 0.95 * len(want)
+
+
 def test_onnx_runtime_tags_exactly_like_torch(trained, tmp_path: Path):
     pytest.importorskip("onnxruntime")
     from extractor.tagging.onnx import OnnxTagger
@@ -105,6 +132,39 @@ def test_onnx_runtime_tags_exactly_like_torch(trained, tmp_path: Path):
     onnx = OnnxTagger.load(tmp_path / "m")
     for text, _ in examples:
         assert onnx.predict(text)[0] == model.predict(text)[0]
+
+
+def test_a_saved_model_is_read_by_onnx_runtime_by_default_under_the_same_name(trained, tmp_path: Path):
+    pytest.importorskip("onnxruntime")
+    from extractor.tagging.hf import TransformersTagger
+    from extractor.tagging.load import load_tagger
+    from extractor.tagging.onnx import OnnxTagger
+
+    model, examples = trained
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "model.onnx").is_file()
+    default, torch_tagger = load_tagger("model", tmp_path / "m"), load_tagger("model", tmp_path / "m", runtime="torch")
+    assert isinstance(default, OnnxTagger) and isinstance(torch_tagger, TransformersTagger)
+    assert default.name == torch_tagger.name == "model:tiny"  # same records, so a resumed run skips either's work
+    for text, _ in examples:
+        assert default.predict(text)[0] == torch_tagger.predict(text)[0]
+
+
+def test_an_onnx_copy_of_other_weights_is_not_used(trained, tmp_path: Path):
+    pytest.importorskip("onnxruntime")
+    from extractor.errors import ModelLoadError
+    from extractor.tagging.hf import TransformersTagger
+    from extractor.tagging.load import load_tagger
+
+    model, _ = trained
+    model.save(tmp_path / "m")
+    weights = tmp_path / "m" / "model.safetensors"
+    other = bytearray(weights.read_bytes())
+    other[-1] ^= 1  # the weights changed after the export (a hand-copied file, an interrupted save)
+    weights.write_bytes(bytes(other))
+    assert isinstance(load_tagger("model", tmp_path / "m"), TransformersTagger)
+    with pytest.raises(ModelLoadError, match="other weights"):
+        load_tagger("model", tmp_path / "m", runtime="onnx")
 
 
 def test_train_command_writes_a_model_that_extract_then_uses(tmp_path: Path, shared_data):

@@ -45,6 +45,11 @@ class TrainConfig(BaseModel):
     model_id: str = "xxgk-char-bert"
     device: str = "auto"  # auto | cpu | cuda
     init_from: str | None = None  # continue from this model directory (its weights and vocabulary)
+    # Distillation: a model directory whose tag distributions the model also learns (a smaller student
+    # trained to read as a bigger teacher does), with this weight against the labels, at this temperature.
+    teacher: str | None = None
+    distill: float = 0.5
+    temperature: float = 2.0
 
 
 class DataConfig(BaseModel):
@@ -116,11 +121,13 @@ def train(
         if config.device == "auto"
         else config.device
     )
+    taught = TransformersTagger.load(Path(config.teacher)) if config.teacher else None
+    teacher = taught.model.to(device).eval() if taught else None
     if config.init_from:
         start = TransformersTagger.load(Path(config.init_from))
         vocab, model = start.vocab, start.model.train().to(device)
     else:
-        vocab = vocab or CharVocab.build(text for text, _ in examples)
+        vocab = taught.vocab if taught else vocab or CharVocab.build(text for text, _ in examples)
         model = build_model(config, len(vocab)).to(device)
     chunks = _chunks(examples, vocab, config.window, config.stride)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
@@ -144,7 +151,12 @@ def train(
         labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
         mask = (input_ids != pad).long()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            loss = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
+            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
+            loss = out.loss
+            if teacher is not None:
+                loss = (1 - config.distill) * loss + config.distill * _distillation_loss(
+                    out.logits, teacher, input_ids.to(device), mask.to(device), config.temperature
+                )
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -155,6 +167,18 @@ def train(
             progress(step + 1, total, value if math.isfinite(value) else float("nan"))
     model.to("cpu").eval()
     return TransformersTagger(model, vocab, window=config.window, stride=config.stride, model_id=config.model_id)
+
+
+def _distillation_loss(
+    logits: torch.Tensor, teacher: BertForTokenClassification, input_ids: torch.Tensor, mask: torch.Tensor, t: float
+) -> torch.Tensor:
+    """KL(teacher ‖ student) of the tag distributions at temperature ``t`` over the real (unpadded) tokens,
+    scaled by t² (Hinton et al.) so its gradients weigh as the label loss's do."""
+    with torch.no_grad():
+        target = torch.log_softmax(teacher(input_ids=input_ids, attention_mask=mask).logits.float() / t, -1)
+    student = torch.log_softmax(logits.float() / t, -1)
+    kl = (target.exp() * (target - student)).sum(-1)
+    return (kl * mask).sum() / mask.sum() * t * t
 
 
 def examples_for(data: DataConfig) -> list[Example]:

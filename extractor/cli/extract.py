@@ -39,6 +39,10 @@ def extract(
         bool,
         typer.Option(help="with the model, also read each table with the rules; keep the reading its sums support"),
     ] = True,
+    runtime: Annotated[
+        str,
+        typer.Option(help="the model's runtime: 'onnx', 'torch', or 'auto' (ONNX Runtime if the model has model.onnx)"),
+    ] = "auto",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar (progress goes to stderr)")] = False,
 ) -> None:
     """Read every report under PATHS and write one output-contract record per report.
@@ -59,7 +63,9 @@ def extract(
         raise fail("extract", f"unknown output format {output.name!r}: use {', '.join(OUTPUT_SUFFIXES)}")
     if engine == "ray":
         need("ray", "ray", "--engine ray")
-    spec = ExtractorSpec(tagger, model, calibration, calibrate=not raw_confidence, cross_check=cross_check)
+    spec = ExtractorSpec(
+        tagger, model, calibration, calibrate=not raw_confidence, cross_check=cross_check, runtime=runtime
+    )
     if streams:
         _extract_streams(paths, str(output), extractor_for(spec))
         return

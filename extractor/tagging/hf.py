@@ -1,12 +1,15 @@
 """TransformersTagger: a character-level ``BertForTokenClassification`` behind the ``Tagger`` protocol.
 
 A model directory holds ``config.json`` + ``model.safetensors`` (transformers), ``vocab.json`` (``CharVocab``)
-and ``manifest.json`` (label set version, labels, window size). Long documents are read in overlapping
-windows; each character takes the prediction of the window in which it sits farthest from an edge.
+and ``manifest.json`` (label set version, labels, window size), and ``model.onnx``, the same weights for ONNX
+Runtime (``onnx.OnnxTagger``, the runtime that reads a model by default: it starts without torch). Long
+documents are read in overlapping windows; each character takes the prediction of the window in which it sits
+farthest from an edge.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +23,13 @@ from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.tagging.vocab import CharVocab
 from extractor.tagging.windows import (
     MANIFEST,
+    ONNX_FILE,
     Manifest,
     model_name,
     predict_doc_spans,
     predict_windows,
     read_manifest,
+    weights_digest,
 )
 from extractor.types import NormalizedDoc, TaggedDoc
 
@@ -43,8 +48,11 @@ class TransformersTagger:
         return model_name(self.model_id)
 
     @classmethod
-    def load(cls, path: Path) -> TransformersTagger:
+    def load(cls, path: Path, threads: int = 0) -> TransformersTagger:
+        """``threads``: torch's intra-op threads in this process (0 leaves torch's default)."""
         manifest = read_manifest(path)
+        if threads > 0:
+            torch.set_num_threads(threads)
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # a library shows no bars: "Loading weights" broke `xxgk extract -q`
@@ -62,7 +70,9 @@ class TransformersTagger:
         )
 
     def save(self, path: Path, extra: dict[str, Any] | None = None, half: bool = True) -> None:
-        """Write the model directory; weights in fp16 unless ``half`` is false (loading casts back to fp32)."""
+        """Write the model directory; weights in fp16 unless ``half`` is false (loading casts back to fp32, and
+        the weights in memory are rounded the same way, so ``model.onnx``, exported from them, reads as the saved
+        model does). The manifest records the digest of the weights the ONNX copy was made from."""
         path.mkdir(parents=True, exist_ok=True)
         if half:
             self.model.to(torch.float16)
@@ -71,13 +81,17 @@ class TransformersTagger:
         finally:
             self.model.to(torch.float32)
         self.vocab.save(path / "vocab.json")
+        onnx_of = None
+        if _can_export_onnx():
+            self.export_onnx(path)
+            onnx_of = weights_digest(path)
         manifest = Manifest(
             label_set_version=LABEL_SET_VERSION,
             labels=LABELS,
             window=self.window,
             stride=self.stride,
             model_id=self.model_id,
-            **(extra or {}),
+            **{**(extra or {}), "onnx_of": onnx_of},
         )
         (path / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
 
@@ -93,19 +107,28 @@ class TransformersTagger:
     def export_onnx(self, path: Path, quantize: bool = False) -> Path:
         """Write ``model.onnx`` (or ``model.int8.onnx``, dynamically quantized) beside the model's files."""
         path.mkdir(parents=True, exist_ok=True)
-        fp32 = path / "model.onnx"
+        fp32 = path / ONNX_FILE
         example = torch.ones((2, 16), dtype=torch.long)
         axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(
-            self.model,
-            (example, example),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
-            opset_version=17,
-            dynamo=False,
-        )
+        attention = self.model.config._attn_implementation
+        # Plain attention exports as a graph ONNX Runtime runs 20% faster than the exported SDPA path, and
+        # reads every document identically (benchmarks/bench_tagger.py).
+        self.model.set_attn_implementation("eager")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the tracer's notes on shapes that a traced graph cannot follow
+                torch.onnx.export(
+                    self.model,
+                    (example, example),
+                    str(fp32),
+                    input_names=["input_ids", "attention_mask"],
+                    output_names=["logits"],
+                    dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+                    opset_version=17,
+                    dynamo=False,
+                )
+        finally:
+            self.model.set_attn_implementation(attention)
         if not quantize:
             return fp32
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -117,3 +140,10 @@ class TransformersTagger:
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
         spans = predict_doc_spans(doc, self.vocab, self._run, self.window, self.stride, self.batch_size)
         return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)
+
+
+def _can_export_onnx() -> bool:
+    """torch's ONNX exporter needs the ``onnx`` package (the ``model`` extra installs it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None

@@ -31,24 +31,40 @@ def default_model_dir() -> Path:
     return Path(os.environ["XXGK_MODEL"]) if os.environ.get("XXGK_MODEL") else shipped_model_dir()
 
 
-def load_tagger(name: str, model_dir: Path | None = None) -> Tagger:
+RUNTIMES = ("auto", "onnx", "torch")
+
+
+def load_tagger(name: str, model_dir: Path | None = None, threads: int = 0, runtime: str = "auto") -> Tagger:
+    """``threads``: the model's intra-op threads (0: the runtime's default). ``runtime``: ``onnx`` (ONNX
+    Runtime on the directory's ``model.onnx``), ``torch`` (transformers), or ``auto``: ONNX Runtime when it is
+    installed and the directory has an up-to-date ``model.onnx``, else torch. Both read a document alike."""
     if name == "rules":
         from extractor.tagging.rules import RuleTagger
 
         return RuleTagger()
     if name != "model":
         raise ValueError(f"unknown tagger {name!r}; available: {', '.join(TAGGERS)}")
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; available: {', '.join(RUNTIMES)}")
+    path = model_dir or default_model_dir()
+    if runtime != "torch" and (runtime == "onnx" or _onnx_usable(path)):
+        try:
+            from extractor.tagging.onnx import OnnxTagger
+        except ImportError as exc:
+            raise ModelLoadError(f"the ONNX runtime needs onnxruntime (pip install 'xxgk[model]'): {exc}") from exc
+        return OnnxTagger.load(path, threads=threads)
     try:
         from extractor.tagging.hf import TransformersTagger
     except ImportError as exc:
         raise ModelLoadError(f"the model tagger needs the 'model' extra (pip install 'xxgk[model]'): {exc}") from exc
-    return TransformersTagger.load(model_dir or default_model_dir())
+    return TransformersTagger.load(path, threads=threads)
 
 
-def one_thread() -> None:
-    """One torch thread in this process (a worker pool supplies the parallelism); nothing without torch."""
-    try:
-        import torch
-    except ImportError:
-        return
-    torch.set_num_threads(1)
+def _onnx_usable(path: Path) -> bool:
+    """onnxruntime is installed and ``model.onnx`` was exported from the directory's current weights."""
+    from extractor.tagging.windows import ONNX_FILE, read_manifest, weights_digest
+
+    if importlib.util.find_spec("onnxruntime") is None or not (path / ONNX_FILE).is_file():
+        return False
+    manifest = read_manifest(path)
+    return manifest.onnx_of is not None and manifest.onnx_of == weights_digest(path)

@@ -7,6 +7,7 @@ farthest from an edge.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,8 @@ Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 MANIFEST = "manifest.json"
+WEIGHTS_FILE = "model.safetensors"
+ONNX_FILE = "model.onnx"  # the same weights for ONNX Runtime, written beside them by ``TransformersTagger.save``
 
 
 def model_name(model_id: str) -> str:
@@ -43,6 +46,12 @@ class Manifest(BaseModel):
     window: int = 510
     stride: int = 384
     model_id: str = ""
+    onnx_of: str | None = None  # sha256 of the weights ``model.onnx`` was exported from
+
+
+def weights_digest(path: Path) -> str:
+    """sha256 of a model directory's weights file: an ONNX copy is used only if made from these weights."""
+    return hashlib.sha256((path / WEIGHTS_FILE).read_bytes()).hexdigest()
 
 
 def manifest_model_id(path: Path) -> str:
