@@ -65,3 +65,30 @@ def test_a_page_number_line_goes_but_dashes_and_a_number_on_separate_lines_are_t
     text = normalize(source_from_bytes("r.txt", raw.encode("utf-8"))).text
     assert "—\n29\n—" in text
     assert "- 3 -" not in text and "第2页" not in text
+
+
+@st.composite
+def offset_maps(draw, source_len: int | None = None):
+    """An offset map over a source of ``source_len`` characters: ordered, possibly empty or widened ranges."""
+    from array import array
+
+    from extractor.offsets import OffsetMap
+
+    n_source = draw(st.integers(0, 12)) if source_len is None else source_len
+    starts, ends = array("q"), array("q")
+    for _ in range(draw(st.integers(0, 12))):
+        s = draw(st.integers(0, n_source))
+        starts.append(s)
+        ends.append(draw(st.integers(s, n_source)))
+    return OffsetMap(starts, ends, n_source)
+
+
+@given(st.data())
+def test_composed_maps_send_each_character_where_the_two_steps_do(data):
+    outer = data.draw(offset_maps())
+    inner = data.draw(offset_maps(source_len=len(outer)))
+    composed = outer.then(inner)
+    assert composed.source_len == outer.source_len
+    assert [(composed.starts[i], composed.ends[i]) for i in range(len(inner))] == [
+        outer.source_span(inner.starts[i], inner.ends[i]) for i in range(len(inner))
+    ]
