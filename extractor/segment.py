@@ -54,15 +54,21 @@ def table_regions(text: str, headings: Sequence[Heading]) -> dict[TableKey, tupl
 
 
 CONTEXT = 64  # characters of text read on either side of a table region, as the tagger's context
+# The most of one table region a tagger reads. The fullest table 三, as converter markdown with a cell per line,
+# is about 10,000 characters; a region far longer is a heading found in narrative, with the rest of a long
+# text after it, and tagging all of it would cost minutes (a 40 MB text: over 10) for no table.
+MAX_REGION = 40_000
 
 
-def tagged_stretches(text: str, headings: Sequence[Heading], context: int = CONTEXT) -> list[tuple[int, int]]:
-    """The stretches of ``text`` a tagger must read: each table region with ``context`` characters on either
-    side, overlapping ones merged. Narrative outside them holds no table cell (its stated figures are read
-    from the text itself), so the model passes over it."""
+def tagged_stretches(
+    text: str, headings: Sequence[Heading], context: int = CONTEXT, longest: int = MAX_REGION
+) -> list[tuple[int, int]]:
+    """The stretches of ``text`` a tagger must read: each table region (its first ``longest`` characters)
+    with ``context`` characters on either side, overlapping ones merged. Narrative outside them holds no table
+    cell (its stated figures are read from the text itself), so the model passes over it."""
     stretches: list[tuple[int, int]] = []
     for lo, hi in sorted(table_regions(text, headings).values()):
-        lo, hi = max(0, lo - context), min(len(text), hi + context)
+        lo, hi = max(0, lo - context), min(len(text), min(hi, lo + longest) + context)
         if stretches and lo <= stretches[-1][1]:
             stretches[-1] = (stretches[-1][0], max(hi, stretches[-1][1]))
         else:

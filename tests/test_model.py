@@ -264,3 +264,15 @@ def test_the_model_reads_only_the_table_regions_and_passes_over_the_narrative(tr
     assert spans and all(any(a <= sp.start and sp.end <= b for a, b in stretches) for sp in spans)
     prose = normalize(source_from_bytes("prose.txt", narrative.encode("utf-8")))
     assert model.tag(prose).spans == ()
+
+
+def test_a_table_heading_in_long_narrative_does_not_send_the_rest_of_the_text_to_the_model():
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+    from extractor.segment import MAX_REGION, tagged_stretches
+
+    prose = "本年度依申请公开工作平稳有序,答复及时规范,未发生因政府信息公开引发的行政复议。\n"
+    text = "四、政府信息公开行政复议、行政诉讼情况\n" + prose * (3 * MAX_REGION // len(prose))
+    doc = normalize(source_from_bytes("long.txt", text.encode("utf-8")))
+    stretches = tagged_stretches(doc.text, doc.headings)
+    assert stretches and sum(b - a for a, b in stretches) <= MAX_REGION + 200 < len(doc.text) // 2
