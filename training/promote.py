@@ -178,6 +178,8 @@ def card(model_dir: Path, metrics: dict) -> str:
 A character-level `BertForTokenClassification` tagger for xxgk (one character per token), written by
 `xxgk retrain` when the gate promoted it. Figures: the model alone (no rule cross-check) on the real gold
 reports held out from its training data, and on held-out generated reports (seeds from {HELD_OUT_SEED:,}).
+The weights are `model.safetensors` (fp16; transformers) and the same weights as `model.onnx`, which `xxgk`
+reads with ONNX Runtime by default (`--runtime torch` for transformers; both give the same tags).
 
 - gold cells: {g[0]}/{g[1]}; generated cells: {s[0]}/{s[1]}
 - fine-tuned from: {init_from}
