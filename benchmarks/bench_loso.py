@@ -8,8 +8,10 @@ text under the template's order). For each source (``training.promote.gold_sourc
 hongze_2024 are one), the current model is fine-tuned on the generated replay of the config plus the labelled
 reports of every *other* source (each ``--weight`` times), and the model alone is scored on the left-out
 source. Printed per source: cells right, silently wrong cells (read or blank, confidence ≥ 0.9, no failing
-check: ``extractor.evaluate``) and absent cells, for the rules, the current model and the fine-tuned one, and
-the raw ECE of the model's cell confidences; then the totals.
+check: ``extractor.evaluate``) and absent cells, for the rules, the current model and the fine-tuned one; then
+the totals, and the ECE of the models' cell confidences: raw, and calibrated without the source, the way a
+source never seen is calibrated (an isotonic map fitted on the other sources' cells, each read by the model
+fine-tuned without *its* source, applied to the left-out source's cells; ``cross_fitted``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ def _score(tagger, reports, gold_dir: Path, work: Path):
     faults = report.faults.get("all", {})
     counts = (report.cells.right, report.cells.total, faults.get("silent", 0), faults.get("absent", 0))
     return counts, [(c, ok) for _, c, ok in report.cell_confidence]
+
+
+def cross_fitted(held: dict[str, list[tuple[float, bool]]]) -> list[tuple[float, bool]]:
+    """Each source's (confidence, right) pairs with the confidence calibrated by an isotonic map fitted on the
+    other sources' pairs alone."""
+    from extractor.calibration import fit
+
+    out = []
+    for source, got in held.items():
+        others = [pair for other, more in held.items() if other != source for pair in more]
+        mapped = fit([c for c, _ in others], [r for _, r in others])
+        out += [(mapped(c), r) for c, r in got]
+    return out
 
 
 def main() -> None:
@@ -76,6 +91,7 @@ def main() -> None:
     print(f"{len(labelled)} labelled gold reports, {len(replay)} replayed generated reports, weight {args.weight}\n")
 
     rows, pairs = [], {"model": [], "loso": []}
+    held: dict[str, list[tuple[float, bool]]] = {}  # source → its cells as the model tuned without it reads them
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for source in wanted:
@@ -92,6 +108,7 @@ def main() -> None:
             t, tp = _score(tuned, reports, gold_dir, work)
             pairs["model"] += mp
             pairs["loso"] += tp
+            held[source] = tp
             rows.append((source, r, m, t))
             print(
                 f"  {source}: rules {r[0]}/{r[1]}, model {m[0]}, fine-tuned {t[0]} ({time.perf_counter() - t0:.0f} s)"
@@ -111,6 +128,9 @@ def main() -> None:
         if got:
             conf, ok = zip(*got, strict=True)
             print(f"raw ECE, {name}: {reliability(conf, ok).ece:.4f} over {len(got)} cells")
+    if len(held) > 1:
+        conf, ok = zip(*cross_fitted(held), strict=True)
+        print(f"ECE, fine-tuned, calibrated without the source: {reliability(conf, ok).ece:.4f}")
     print(f"{time.perf_counter() - started:.0f} s in all")
 
 
