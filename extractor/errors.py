@@ -15,3 +15,7 @@ class ConfigError(ExtractorError):
 
 class ModelLoadError(ExtractorError):
     """A model directory is missing, incomplete, or was saved with another label set."""
+
+
+class StaleExportError(ModelLoadError):
+    """A model directory's ``model.onnx`` was exported from other weights than its ``model.safetensors``."""

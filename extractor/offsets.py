@@ -43,14 +43,12 @@ class OffsetMap:
         """Compose: ``inner`` maps a newer text into this map's derived text; the result maps it to our source.
         Each character's range is ``source_span`` of its inner range, computed for all characters at once."""
         n = len(self.starts)
-        a = np.frombuffer(inner.starts, dtype=np.int64) if len(inner.starts) else np.zeros(0, np.int64)
-        b = np.frombuffer(inner.ends, dtype=np.int64) if len(inner.ends) else np.zeros(0, np.int64)
+        a, b = np.asarray(inner.starts, dtype=np.int64), np.asarray(inner.ends, dtype=np.int64)
         if len(a) != len(b):
             raise ValueError(f"an offset map of {len(a)} starts and {len(b)} ends")
         if len(a) and not (a.min() >= 0 and (b >= a).all() and b.max() <= n):
             raise ValueError(f"an inner map reaches outside a text of {n} characters")
-        own_starts = np.frombuffer(self.starts, dtype=np.int64) if n else np.zeros(0, np.int64)
-        own_ends = np.frombuffer(self.ends, dtype=np.int64) if n else np.zeros(0, np.int64)
+        own_starts, own_ends = np.asarray(self.starts, dtype=np.int64), np.asarray(self.ends, dtype=np.int64)
         starts = np.append(own_starts, self.source_len)[a]  # an empty range at the end sits at source_len
         last = own_ends[np.maximum(b - 1, 0)] if n else starts
         ends = np.where(a == b, starts, np.maximum(last, starts))

@@ -37,25 +37,20 @@ def test_tags_and_spans_round_trip_and_keep_adjacent_entities_apart():
     assert tags_to_spans(spans_to_tags(10, spans)) == spans
 
 
+def _tiny(**changes):
+    """A one-layer model that trains in seconds on the silver documents."""
+    from training.train import TrainConfig
+
+    settings = dict(hidden=64, layers=1, heads=2, intermediate=128, window=48, stride=32, steps=600, batch_size=8)
+    return TrainConfig(**{**settings, "lr": 3e-3, "seed": 1, "model_id": "tiny", **changes})
+
+
 @pytest.fixture(scope="module")
 def trained(tagger):
-    from training.train import TrainConfig, train
+    from training.train import train
 
     examples = _silver(tagger)
-    config = TrainConfig(
-        hidden=64,
-        layers=1,
-        heads=2,
-        intermediate=128,
-        window=48,
-        stride=32,
-        steps=600,
-        batch_size=8,
-        lr=3e-3,
-        seed=1,
-        model_id="tiny",
-    )
-    return train(examples, config), examples
+    return train(examples, _tiny()), examples
 
 
 def test_tiny_model_overfits_the_silver_spans(trained):
@@ -96,20 +91,13 @@ def test_loading_a_directory_without_a_manifest_fails_clearly(tmp_path: Path):
 
 
 def test_a_student_distilled_from_a_model_reads_as_it_does(trained, tmp_path: Path):
-    from training.train import TrainConfig, train
+    from training.train import train
 
     teacher, examples = trained
     teacher.save(tmp_path / "teacher")
-    config = TrainConfig(
+    config = _tiny(
         hidden=32,
-        layers=1,
-        heads=2,
         intermediate=64,
-        window=48,
-        stride=32,
-        steps=600,
-        batch_size=8,
-        lr=3e-3,
         seed=2,
         model_id="student",
         teacher=str(tmp_path / "teacher"),

@@ -129,6 +129,8 @@ def train(
     else:
         vocab = taught.vocab if taught else vocab or CharVocab.build(text for text, _ in examples)
         model = build_model(config, len(vocab)).to(device)
+    if taught is not None and taught.vocab.tokens != vocab.tokens:
+        raise ValueError(f"the teacher {config.teacher} reads other characters than the model it would teach")
     chunks = _chunks(examples, vocab, config.window, config.stride)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size

@@ -6,7 +6,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from extractor.errors import ModelLoadError
+from extractor.errors import ModelLoadError, StaleExportError
 from extractor.tagging import Tagger
 
 CHECKOUT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
@@ -47,12 +47,16 @@ def load_tagger(name: str, model_dir: Path | None = None, threads: int = 0, runt
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; available: {', '.join(RUNTIMES)}")
     path = model_dir or default_model_dir()
-    if runtime != "torch" and (runtime == "onnx" or _onnx_usable(path)):
+    if runtime == "onnx" or (runtime == "auto" and _onnx_exported(path)):
         try:
             from extractor.tagging.onnx import OnnxTagger
         except ImportError as exc:
             raise ModelLoadError(f"the ONNX runtime needs onnxruntime (pip install 'xxgk[model]'): {exc}") from exc
-        return OnnxTagger.load(path, threads=threads)
+        try:
+            return OnnxTagger.load(path, threads=threads, exported_here=runtime == "auto")
+        except StaleExportError:
+            if runtime == "onnx":
+                raise
     try:
         from extractor.tagging.hf import TransformersTagger
     except ImportError as exc:
@@ -60,11 +64,9 @@ def load_tagger(name: str, model_dir: Path | None = None, threads: int = 0, runt
     return TransformersTagger.load(path, threads=threads)
 
 
-def _onnx_usable(path: Path) -> bool:
-    """onnxruntime is installed and ``model.onnx`` was exported from the directory's current weights."""
-    from extractor.tagging.windows import ONNX_FILE, read_manifest, weights_digest
+def _onnx_exported(path: Path) -> bool:
+    """onnxruntime is installed and the directory has a ``model.onnx`` (whether it is of the current weights
+    is ``OnnxTagger.load``'s check)."""
+    from extractor.tagging.windows import ONNX_FILE
 
-    if importlib.util.find_spec("onnxruntime") is None or not (path / ONNX_FILE).is_file():
-        return False
-    manifest = read_manifest(path)
-    return manifest.onnx_of is not None and manifest.onnx_of == weights_digest(path)
+    return importlib.util.find_spec("onnxruntime") is not None and (path / ONNX_FILE).is_file()

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from extractor.errors import ModelLoadError
+from extractor.errors import ModelLoadError, StaleExportError
 from extractor.tagging.vocab import CharVocab
 from extractor.tagging.windows import (
     ONNX_FILE,
@@ -43,16 +43,19 @@ class OnnxTagger:
         return model_name(self.model_id)
 
     @classmethod
-    def load(cls, path: Path, file: str = ONNX_FILE, threads: int = 0) -> OnnxTagger:
+    def load(cls, path: Path, file: str = ONNX_FILE, threads: int = 0, exported_here: bool = False) -> OnnxTagger:
         """``threads``: ONNX Runtime's intra-op threads (0: one per core). Raises ``ModelLoadError`` when the
-        graph is missing, or was exported from other weights than the directory's (a stale copy)."""
+        graph is missing or unreadable, ``StaleExportError`` when it was exported from other weights than the
+        directory's, or (``exported_here``) when the manifest does not say which weights it was made from."""
         import onnxruntime as ort
 
         manifest = read_manifest(path)
         if not (path / file).is_file():
             raise ModelLoadError(f"{path}: no {file} (export it with TransformersTagger.export_onnx)")
+        if manifest.onnx_of is None and exported_here:
+            raise StaleExportError(f"{path}: the manifest does not say which weights {file} was exported from")
         if manifest.onnx_of is not None and manifest.onnx_of != weights_digest(path):
-            raise ModelLoadError(f"{path}: {file} was exported from other weights than model.safetensors")
+            raise StaleExportError(f"{path}: {file} was exported from other weights than model.safetensors")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
