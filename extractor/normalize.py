@@ -245,18 +245,42 @@ def wrapped_label_edits(text: str) -> list[Edit]:
     return edits
 
 
-# ---- empty cells of tab-separated rows -------------------------------------------------------
+# ---- empty cells of table rows ---------------------------------------------------------------
 _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
+_DATA_CELL = re.compile(rf"[ \t]*(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})[ \t]*")
 
 
 def empty_field_edits(text: str) -> list[Edit]:
-    """In a line of ≥ 3 tabs (a table row), an empty field between two tabs is a blank cell: insert ``—``."""
+    """An empty cell of a table row printed as nothing is a blank cell: insert ``—`` so that the cells after it
+    keep their places (an empty cell of a Word table exported as text or converted to markdown).
+
+    - In a line of ≥ 3 tabs, an empty field between two tabs; and an empty last field (the line ends with a tab),
+      unless every such line ends with one (then the tab ends rows, as some exports write them).
+    - In a markdown row (``| a | b |``) that holds a value or a blank marker, an empty cell after its first
+      non-empty one. Empty cells before it are the label columns of a row under a merged label, not cells."""
     edits: list[Edit] = []
-    for line in _EMPTY_FIELD.finditer(text):
+    rows = list(_EMPTY_FIELD.finditer(text))
+    closing_tab = bool(rows) and all(line.group().rstrip(" ").endswith("\t") for line in rows)
+    for line in rows:
         for m in re.finditer(r"\t(?=[ ]*\t)", line.group()):
             pos = line.start() + m.end()
             edits.append((pos, pos, BLANK_MARK))
-    return edits
+        body = line.group().rstrip(" ")
+        if body.endswith("\t") and not closing_tab and body.strip("\t "):
+            pos = line.start() + len(body)
+            edits.append((pos, pos, BLANK_MARK))
+    for row in _PIPE_ROW.finditer(text):
+        cells = list(re.finditer(r"(?<=\|)[^|\n]*(?=\|)", row.group()))
+        if not any(_DATA_CELL.fullmatch(c.group()) for c in cells):
+            continue  # a header row: its empty cells are spans of merged headers
+        seen_content = False
+        for c in cells:
+            if c.group().strip():
+                seen_content = True
+            elif seen_content:
+                pos = row.start() + c.start() + len(c.group()) // 2
+                edits.append((pos, pos, BLANK_MARK))
+    return sorted(set(edits))  # a line both tabbed and piped is marked once
 
 
 # ---- whitespace -------------------------------------------------------------------------------

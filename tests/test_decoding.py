@@ -94,3 +94,15 @@ def test_a_blank_marker_tagged_a_dash_at_a_time_is_one_cell(markers: list[str], 
         pos += len(marker) + len(sep)
     got = [text[s.start : s.end] for s in whole_blanks(text, spans)]
     assert got == markers
+
+
+@given(a=st.integers(0, 9999), b=st.integers(1, 999), sign=st.sampled_from("+-"))
+def test_a_sign_inside_a_value_the_model_read_whole_starts_the_next_value(a: int, b: int, sign: str):
+    """``80-10`` tagged as one VALUE (a glued run is one span by the label convention) is two values, ``80``
+    and ``-10``: a number never holds a sign inside it. The rule tagger reads it the same way."""
+    from extractor.tagging.alignment import whole_numbers
+
+    text = f"行政事业性收费{a}{sign}{b}第二十条"
+    spans = _spans(text, [("行政事业性收费", "ROW"), (f"{a}{sign}{b}", "VALUE"), ("第二十条", "TITLE_ITEM")])
+    got = [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"]
+    assert got == [str(a), f"{sign}{b}"]

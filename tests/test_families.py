@@ -14,7 +14,7 @@ from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.schema import IssueCode
 from extractor.tagging.rules import RuleTagger
-from training.families import FAMILIES, with_family
+from training.families import FAMILIES, LAYOUTS_OF, with_family
 from training.synth import generate
 
 RULES = RuleTagger()
@@ -52,15 +52,19 @@ def test_every_cell_of_a_found_table_is_in_the_output_in_every_family(seed: int,
 
 def test_each_family_changes_the_text_and_keeps_labels_on_their_characters():
     for family in FAMILIES[1:]:
-        changed = 0
-        for seed in range(20):
+        changed = applicable = 0
+        for seed in range(30):
             plain, report = generate(seed), with_family(generate(seed), family, seed)
+            if plain.style.layout not in LAYOUTS_OF.get(family, (plain.style.layout,)):
+                assert report.text == plain.text, (family, seed)
+                continue
+            applicable += 1
             changed += report.text != plain.text
             for span in report.spans:
                 assert report.text[span.start : span.end].strip(), (family, seed, span)
             for key, (start, end) in report.positions.items():
                 assert report.text[start:end].strip(), (family, seed, key)
-        assert changed >= 10, family
+        assert changed >= applicable / 2 > 0, family
 
 
 @pytest.mark.model

@@ -359,3 +359,57 @@ def test_a_moved_label_tail_is_never_taken_for_the_head_of_another_wrapped_label
     text = "行政规范\n 1 2 3\n性文件\n 4 5 6\n性文件\n"
     joined, _ = apply_edits(text, wrapped_label_edits(text))
     assert joined == "行政规范性文件\n 1 2 3\n 4 5 6\n性文件\n"  # every character once, none duplicated
+
+
+_APPLICATION_ROWS = [k for k in tpl.APPLICATION_PRINTED if k.startswith("withheld_")]
+
+
+@given(
+    row=st.sampled_from(_APPLICATION_ROWS),
+    counts=st.lists(st.one_of(st.none(), st.integers(0, 999)), min_size=6, max_size=6),
+    layout=st.sampled_from(["pipes", "tabs"]),
+    merged_label=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_an_empty_cell_printed_as_nothing_keeps_the_cells_after_it_in_their_places(
+    row: str, counts: list[int | None], layout: str, merged_label: bool
+):
+    """A Word table exported as text or converted to markdown prints a blank cell as nothing: ``| 规章 |  | 3 |``
+    or ``规章\\t\\t3``. Its place still counts; the values after it never shift into it."""
+    from extractor.io.readers import source_from_bytes
+
+    total = sum(c or 0 for c in counts)
+    cells = [*counts, total if total or any(c is not None for c in counts) else None]  # a row that adds up
+    label = tpl.APPLICATION_PRINTED[row]
+    printed = ["" if c is None else str(c) for c in cells]
+    full = ["5", "0", "0", "0", "0", "0", "5"]
+    if layout == "pipes":
+        lead = "|  | " if merged_label else "| "
+        line = lead + label + " | " + " | ".join(f"{p:^3}" for p in printed) + " |"
+        other = lead + tpl.APPLICATION_PRINTED["new_received"] + " | " + " | ".join(full) + " |"
+        header = "| 申请人情况 |  | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |"
+    else:
+        line = ("\t" if merged_label else "") + label + "\t" + "\t".join(printed)
+        other = ("\t" if merged_label else "") + tpl.APPLICATION_PRINTED["new_received"] + "\t" + "\t".join(full)
+        header = "申请人情况\t\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计"
+    after = other.replace(tpl.APPLICATION_PRINTED["new_received"], tpl.APPLICATION_PRINTED["unavailable_not_held"])
+    text = f"三、收到和处理政府信息公开申请情况\n{header}\n{other}\n{line}\n{after}\n四、其他\n"
+    out = extract(source_from_bytes("t.md", text.encode("utf-8")), tagger=TAGGER)
+    keys = tpl.keys_of("applications", row, tpl.APPLICANT_COLUMNS)
+    assert [out.cells[k].value for k in keys] == cells, text
+
+
+def test_a_tab_that_ends_every_row_is_a_row_end_but_one_that_ends_some_rows_is_an_empty_last_cell():
+    from extractor.normalize import empty_field_edits
+
+    closing = "规章\t1\t2\t3\t\n规范性文件\t4\t5\t6\t\n"
+    assert empty_field_edits(closing) == []
+    some = "规章\t1\t2\t3\n规范性文件\t4\t5\t\n"
+    assert [(at, mark) for at, _, mark in empty_field_edits(some)] == [(len(some) - 1, "—")]
+
+
+def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
+    from extractor.normalize import empty_field_edits
+
+    assert empty_field_edits("| 申请人情况 |  |  | 法人或其他组织 |  |\n") == []
+    assert len(empty_field_edits("|  | 规章 |  | 3 |\n")) == 1  # the empty cell before the label is no cell

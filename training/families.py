@@ -11,7 +11,11 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``page_footer``: a ``— 2 —`` page footer and a ``## `` heading line between two rows of table 三;
 - ``split_header``: a converter's header row above table 三 whose words are split over cells (``| 申请 | 人情况 |``);
 - ``mini_tables``: table 三 as one markdown mini-table per result block, each with a header row of its own
-  printed over rows it does not head.
+  printed over rows it does not head;
+- ``drifted_labels``: labels wrapped around their values line (PDF text of tall cells), or in markdown on a row
+  of their own;
+- ``empty_cells``: in tab-separated and markdown tables, blank cells and some zero cells printed as nothing
+  (``规章\t\t3\t``, ``| 规章 |  | 3 |``), as Word tables exported to text or converted to markdown print them.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -35,7 +39,13 @@ FAMILIES: tuple[str, ...] = (
     "split_header",
     "mini_tables",
     "drifted_labels",
+    "empty_cells",
 )
+# The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
+LAYOUTS_OF: dict[str, tuple[str, ...]] = {
+    "drifted_labels": ("tabs", "spaces", "pipes"),
+    "empty_cells": ("tabs", "pipes"),  # elsewhere an empty cell leaves no trace in the text
+}
 
 
 def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
@@ -213,7 +223,7 @@ def _row_stretch(report: SynthReport, row: str) -> tuple[int, int, int] | None:
 
 
 def drifted_labels(report: SynthReport, rng: random.Random) -> SynthReport:
-    if report.style.layout not in ("tabs", "spaces", "pipes"):
+    if report.style.layout not in LAYOUTS_OF["drifted_labels"]:
         return report
     rows = sorted({k.rsplit(".", 1)[0] for k in report.positions if k.split(".")[0] in ("active", "applications")})
     for row in rows:
@@ -232,6 +242,19 @@ def drifted_labels(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def empty_cells(report: SynthReport, rng: random.Random) -> SynthReport:
+    layout = report.style.layout
+    if layout not in LAYOUTS_OF["empty_cells"]:
+        return report
+    blanks = {(sp.start, sp.end) for sp in report.spans if sp.label == "BLANK"}
+    for start, end, key in sorted(((a, b, k) for k, (a, b) in report.positions.items()), reverse=True):
+        printed = report.text[start:end]
+        if (start, end) in blanks or (printed == "0" and rng.random() < 0.5):
+            report = edit(report, start, end, " " if layout == "pipes" else "")
+            report.cells[key] = None
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -246,5 +269,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "split_header": split_header,
         "mini_tables": mini_tables,
         "drifted_labels": drifted_labels,
+        "empty_cells": empty_cells,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)

@@ -5,6 +5,7 @@ One token per character (see ``vocab``), so token i is character i of the normal
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from extractor import template as tpl
@@ -96,7 +97,22 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
             out[-1] = Span(prev.start, end, "VALUE", min(prev.score, sp.score))
             continue
         out.append(Span(start, end, "VALUE", sp.score))
-    return out
+    return [piece for sp in out for piece in _split_at_signs(text, sp)]
+
+
+def _split_at_signs(text: str, sp: Span) -> list[Span]:
+    """A VALUE span cut before each sign that follows a digit and precedes one: a number never holds a sign
+    inside it, so in a glued run the sign starts the next value (``80-10`` → ``80``, ``-10`` of 本年增/减), as
+    the rule tagger reads it."""
+    if sp.label != "VALUE":
+        return [sp]
+    cuts = [
+        i
+        for i in range(sp.start + 1, sp.end - 1)
+        if text[i] in _SIGNS and text[i - 1].isdigit() and text[i + 1].isdigit()
+    ]
+    bounds = [sp.start, *cuts, sp.end]
+    return [Span(a, b, "VALUE", sp.score) for a, b in itertools.pairwise(bounds)]
 
 
 def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:
