@@ -8,6 +8,7 @@ lines re-joined (``商业\\n企业``), runs of spaces collapsed.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -72,6 +73,40 @@ def mojibake_edits(text: str) -> list[Edit]:
             continue
         if _score(fixed) > _score(run) + 0.3 and re.match(r"[（(]", fixed):
             edits.append((m.start(), m.end(), fixed))
+    return edits
+
+
+# ---- markup left in text ----------------------------------------------------------------------
+# A converter's markdown breaks a cell's lines with ``<br>`` and writes ``&nbsp;``; a text saved from a web page
+# keeps entity references. Inside a markdown row a break is the cell's own line wrap (``法人或其<br>他组织``): the
+# cell's text runs on. Elsewhere it is a line break.
+_BREAK_TAG = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+_PIPE_LINE = re.compile(r"(?m)^[ \t]*\|[^\n]*\|[ \t]*$")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=[^\s*_|])([^|\n]*?[^\s*_|])\1")
+
+
+def markup_edits(text: str) -> list[Edit]:
+    """Markup a converter or a web page left in the text: ``<br>`` (nothing inside a markdown row, a line break
+    elsewhere), emphasis around a markdown cell's text, and entity references (``&nbsp;`` → a space)."""
+    if "<" not in text and "&" not in text and "|" not in text:
+        return []
+    import html
+
+    rows = [m.span() for m in _PIPE_LINE.finditer(text)] if "|" in text else []
+    starts = [a for a, _ in rows]
+    edits: list[Edit] = []
+    for m in _BREAK_TAG.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        in_row = i >= 0 and rows[i][0] <= m.start() < rows[i][1]
+        edits.append((m.start(), m.end(), "" if in_row else "\n"))
+    for a, b in rows:  # emphasis around a cell's text (``| **规章** |``): the asterisks are no text of it
+        for m in _EMPHASIS.finditer(text, a, b):
+            edits += [(m.start(1), m.end(1), ""), (m.end(2), m.end(), "")]
+    for m in _ENTITY.finditer(text):
+        char = html.unescape(m.group())
+        if char != m.group() and "\n" not in char:
+            edits.append((m.start(), m.end(), " " if char.isspace() else char))
     return edits
 
 
@@ -297,6 +332,7 @@ def whitespace_edits(text: str) -> list[Edit]:
 
 STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("mojibake", mojibake_edits),
+    ("markup", markup_edits),
     ("pinyin", pinyin_edits),
     ("t2s", simplified_edits),
     ("width", width_edits),

@@ -413,3 +413,24 @@ def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
 
     assert empty_field_edits("| 申请人情况 |  |  | 法人或其他组织 |  |\n") == []
     assert len(empty_field_edits("|  | 规章 |  | 3 |\n")) == 1  # the empty cell before the label is no cell
+
+
+@pytest.mark.parametrize(
+    ("printed", "normalized"),
+    [
+        ("|法人或其<br>他组织|3|", "|法人或其他组织|3|"),  # a converter's line wrap inside a cell: the text runs on
+        ("| **规章** | __3__ |", "| 规章 | 3 |"),
+        ("| 规章 | &nbsp; | 3 |", "| 规章 | — | 3 |"),  # an entity for an empty cell: a blank cell
+        ("规章<br/>3<BR />5", "规章\n3\n5"),  # outside a markdown row a break is a line break
+        ("共**5**件 a&amp;b", "共**5**件 a&b"),  # emphasis is stripped only around a markdown cell's text
+    ],
+)
+def test_markup_a_converter_left_in_the_text_is_layout_not_text(printed: str, normalized: str):
+    from extractor.io.readers import source_from_bytes
+    from extractor.normalize import normalize
+
+    doc = normalize(source_from_bytes("t.md", printed.encode("utf-8")))
+    assert doc.text == normalized
+    for i, ch in enumerate(doc.text):
+        if ch.isdigit():
+            assert doc.raw(i, i + 1) == ch  # offsets still point at the original characters

@@ -15,7 +15,9 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``drifted_labels``: labels wrapped around their values line (PDF text of tall cells), or in markdown on a row
   of their own;
 - ``empty_cells``: in tab-separated and markdown tables, blank cells and some zero cells printed as nothing
-  (``规章\t\t3\t``, ``| 规章 |  | 3 |``), as Word tables exported to text or converted to markdown print them.
+  (``规章\t\t3\t``, ``| 规章 |  | 3 |``), as Word tables exported to text or converted to markdown print them;
+- ``converter_markup``: markdown tables as document converters write them: ``<br>`` where a cell's text wraps
+  (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``) and ``&nbsp;`` for a blank cell.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -40,11 +42,13 @@ FAMILIES: tuple[str, ...] = (
     "mini_tables",
     "drifted_labels",
     "empty_cells",
+    "converter_markup",
 )
 # The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
 LAYOUTS_OF: dict[str, tuple[str, ...]] = {
     "drifted_labels": ("tabs", "spaces", "pipes"),
     "empty_cells": ("tabs", "pipes"),  # elsewhere an empty cell leaves no trace in the text
+    "converter_markup": ("pipes",),
 }
 
 
@@ -255,6 +259,24 @@ def empty_cells(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
+    if report.style.layout not in LAYOUTS_OF["converter_markup"]:
+        return report
+    blanks = {(sp.start, sp.end) for sp in report.spans if sp.label == "BLANK"}
+    for sp in sorted(report.spans, key=lambda s: s.start, reverse=True):
+        if (sp.start, sp.end) in blanks and rng.random() < 0.5:
+            report = edit(report, sp.start, sp.end, "&nbsp;")
+            continue
+        if sp.label not in ("ROW", "COL", "TITLE_ITEM"):
+            continue
+        if sp.end - sp.start > 5 and rng.random() < 0.5:
+            at = rng.randrange(sp.start + 2, sp.end - 2)
+            report = rearrange(report, [(0, at), "<br>", (at, len(report.text))])
+        elif rng.random() < 0.3:
+            report = rearrange(report, [(0, sp.start), "**", (sp.start, sp.end), "**", (sp.end, len(report.text))])
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -270,5 +292,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "mini_tables": mini_tables,
         "drifted_labels": drifted_labels,
         "empty_cells": empty_cells,
+        "converter_markup": converter_markup,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)
