@@ -169,10 +169,14 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
     return tokens, separators
 
 
-def _groups(tokens: list[Token], separators: list[Span], text: str, lo: int) -> list[list[Token]]:
+def _groups(
+    tokens: list[Token], separators: list[Span], text: str, lo: int, labels: list[Span] | None = None
+) -> list[list[Token]]:
     """Runs of tokens with no label between them; a run spread over lines of ≥2 tokens each is split by line,
-    and so is a run whose later lines drifted above the next label."""
-    cuts = sorted(sp.start for sp in separators)
+    and so is a run whose later lines drifted above the next label. A ROW span that is no row label (``labels``)
+    and that its tagger doubted (score < 0.5: ``政府`` of a running header inside the table) cuts no run."""
+    kept = set(labels or ())
+    cuts = sorted(sp.start for sp in separators if sp.label != "ROW" or sp in kept or sp.score >= 0.5)
     groups: list[list[Token]] = []
     for tok in tokens:
         if groups and not any(groups[-1][-1].end <= c < tok.start for c in cuts):
@@ -428,7 +432,7 @@ def _row_table(
     rows = tpl.table_rows(table, layout)
     tokens, separators = _tokens(tagged, *region)
     labels, defs = _row_labels(tagged, tokens, separators, rows)
-    groups = _groups(tokens, separators, text, region[0])
+    groups = _groups(tokens, separators, text, region[0], labels)
     pairs = _align(labels, groups)
     out: list[RowReadings] = []
     issues: list[Issue] = []

@@ -141,3 +141,22 @@ def test_money_glued_to_a_zero_count_is_split_and_an_ambiguous_run_stays_open(ta
     cell = out.cells["active.procurement.amount_yuan"]
     assert cell.value is None and ["12", "12345.67"] in [list(a) for a in cell.alternatives]
     assert "active.procurement" in {i.path for i in out.issues if i.code == "ambiguous_split"}
+
+
+def test_a_doubted_row_span_that_is_no_label_does_not_cut_its_rows_values_apart():
+    """``政府`` of a running header printed inside table 三, tagged ROW with a low score: the row's values on
+    either side of it are still one row (a sure ROW span, or a label, would cut)."""
+    from extractor.assemble import Token, _groups
+    from extractor.types import Span
+
+    text = "1.属于国家秘密\n0\n0\n## 政府信息公开工作年度报告\n2\n0\n0\n0\n2\n"
+    label = Span(0, 8, "ROW", 1.0)
+    header = Span(text.index("政府"), text.index("政府") + 2, "ROW", 0.19)
+    tokens = [
+        Token(i, i + 1, text[i], False, text.count("\n", 0, i), 1.0)
+        for i, ch in enumerate(text)
+        if ch.isdigit() and i and text[i - 1] == "\n"
+    ]
+    assert [len(g) for g in _groups(tokens, [label, header], text, 0, [label])] == [7]
+    sure = Span(header.start, header.end, "ROW", 0.9)
+    assert [len(g) for g in _groups(tokens, [label, sure], text, 0, [label])] == [2, 5]

@@ -106,3 +106,20 @@ def test_a_sign_inside_a_value_the_model_read_whole_starts_the_next_value(a: int
     spans = _spans(text, [("行政事业性收费", "ROW"), (f"{a}{sign}{b}", "VALUE"), ("第二十条", "TITLE_ITEM")])
     got = [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"]
     assert got == [str(a), f"{sign}{b}"]
+
+
+def test_a_label_the_model_tagged_in_part_is_made_whole_over_the_untagged_characters_touching_it():
+    from extractor.tagging.alignment import whole_labels
+
+    text = "行政奖励\t98\t65\n行政许可\t6984"
+    spans = _spans(text, [("行政", "ROW"), ("98", "VALUE"), ("65", "VALUE"), ("行政许可", "ROW"), ("6984", "VALUE")])
+    got = [(text[s.start : s.end], s.label) for s in whole_labels(text, spans)]
+    assert got[0] == ("行政奖励", "ROW") and got[3] == ("行政许可", "ROW")
+
+
+def test_a_value_span_without_a_digit_is_no_value():
+    from extractor.tagging.alignment import whole_numbers
+
+    text = "社会\t12"
+    spans = _spans(text, [("社", "COL"), ("会", "VALUE"), ("12", "VALUE")])
+    assert [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"] == ["12"]

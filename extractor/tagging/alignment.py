@@ -64,7 +64,8 @@ _SIGNS = frozenset("+-−")
 def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
     """Model spans made whole under the label convention that a digit run is one VALUE span: a VALUE grows over
     untagged digits touching it (``2`` + ``0`` before a heading → ``20``), and a sign tagged BLANK right before
-    a value's first digit joins it (``-`` + ``415`` → ``-415``: a blank marker is never glued to a number)."""
+    a value's first digit joins it (``-`` + ``415`` → ``-415``: a blank marker is never glued to a number). A
+    VALUE without a digit (``会`` of a header word) is no value: dropped."""
     ordered = sorted(spans, key=lambda s: s.start)
     covered = [False] * (len(text) + 1)
     for sp in ordered:
@@ -97,7 +98,8 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
             out[-1] = Span(prev.start, end, "VALUE", min(prev.score, sp.score))
             continue
         out.append(Span(start, end, "VALUE", sp.score))
-    return [piece for sp in out for piece in _split_at_signs(text, sp)]
+    pieces = [piece for sp in out for piece in _split_at_signs(text, sp)]
+    return [sp for sp in pieces if sp.label != "VALUE" or any(ch.isdigit() for ch in text[sp.start : sp.end])]
 
 
 def _split_at_signs(text: str, sp: Span) -> list[Span]:
@@ -113,6 +115,39 @@ def _split_at_signs(text: str, sp: Span) -> list[Span]:
     ]
     bounds = [sp.start, *cuts, sp.end]
     return [Span(a, b, "VALUE", sp.score) for a, b in itertools.pairwise(bounds)]
+
+
+def _ideograph(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def whole_labels(text: str, spans: Sequence[Span]) -> list[Span]:
+    """ROW spans made whole under the label convention that a printed label is one span: a ROW grows over the
+    untagged Chinese characters touching it (``行政`` + ``奖励`` → ``行政奖励``, a row the template lacks, which
+    then owns its values instead of leaving them to the next row's label)."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    covered = [False] * (len(text) + 1)
+    for sp in ordered:
+        for i in range(sp.start, sp.end):
+            covered[i] = True
+
+    def free(i: int) -> bool:
+        return 0 <= i < len(text) and not covered[i] and _ideograph(text[i])
+
+    out: list[Span] = []
+    for sp in ordered:
+        if sp.label != "ROW":
+            out.append(sp)
+            continue
+        start, end = sp.start, sp.end
+        while free(end):
+            covered[end] = True
+            end += 1
+        while free(start - 1):
+            covered[start - 1] = True
+            start -= 1
+        out.append(Span(start, end, "ROW", sp.score))
+    return out
 
 
 def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.segment import tagged_stretches
-from extractor.tagging.alignment import tags_to_spans, whole_blanks, whole_numbers, windows
+from extractor.tagging.alignment import tags_to_spans, whole_blanks, whole_labels, whole_numbers, windows
 from extractor.tagging.vocab import CharVocab
 from extractor.types import NormalizedDoc, Span
 
@@ -75,9 +75,9 @@ def read_manifest(path: Path) -> Manifest:
 
 
 def predict_spans(text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int) -> list[Span]:
-    """The spans of ``text``: windowed predictions, constrained decoding, VALUE spans made whole."""
+    """The spans of ``text``: windowed predictions, constrained decoding, VALUE, ROW and BLANK spans made whole."""
     tags, scores = predict_windows(text, vocab, run, window, stride, batch_size)
-    return whole_blanks(text, whole_numbers(text, tags_to_spans(tags, scores)))
+    return whole_blanks(text, whole_labels(text, whole_numbers(text, tags_to_spans(tags, scores))))
 
 
 def predict_windows(
