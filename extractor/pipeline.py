@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from extractor import template as tpl
 from extractor.assemble import CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
-from extractor.crosscheck import Reading, combine, joined_name
+from extractor.crosscheck import Reading, combine, joined_name, table_score
 from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
@@ -25,9 +26,12 @@ from extractor.schema import (
     IssueCode,
     Review,
     SourceInfo,
+    TableKey,
     TextEnd,
 )
+from extractor.segment import CONTEXT, table_regions
 from extractor.tagging import Tagger
+from extractor.tagging.nbest import alternatives
 from extractor.types import NormalizedDoc, SourceDoc, TaggedDoc
 
 log = logging.getLogger(__name__)
@@ -104,18 +108,86 @@ Tables = tuple[Resolution, list[Check], str, list[str]]  # resolution, checks, t
 
 
 def read_document(doc: NormalizedDoc, taggers: list[Tagger], year: int | None = None) -> Tables:
-    """The tables as the first tagger reads them, or, with more taggers, table by table the reading the
-    template's arithmetic supports best (``crosscheck``): resolution, checks, tagger name, and notes."""
+    """The tables as the first tagger reads them, or, table by table, the reading the template's arithmetic
+    supports best (``crosscheck``) among the first tagger's, its next-best readings of its doubtful characters
+    in a table its reading leaves open (``reconsidered``) and the other taggers': resolution, checks, tagger
+    name, and notes."""
     tagged = taggers[0].tag(doc)
     resolution, checks = resolved(tagged, year)
-    if len(taggers) == 1:
+    first = Reading(tagged.tagger, resolution, checks)
+    readings = [first, *reconsidered(tagged, first, year)]
+    if len(readings) == 1 and len(taggers) == 1:
         return resolution, checks, tagged.tagger, []
-    readings = [Reading(tagged.tagger, resolution, checks)]
+    names = [tagged.tagger]
     for other in taggers[1:]:
         more = other.tag(doc)
+        names.append(more.tagger)
         readings.append(Reading(more.tagger, *resolved(more, year)))
     combined, checks, notes = combine(readings)
-    return combined, checks, joined_name([r.tagger for r in readings]), notes
+    return combined, checks, joined_name(names), notes
+
+
+RECONSIDERED: tuple[TableKey, ...] = ("applications", "review")  # the tables with rules to choose by
+
+
+def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> list[Reading]:
+    """For each table with rules that ``first`` (the reading of ``tagged``) leaves open (``_open``), the tagger's
+    next-best reading of its doubtful characters in that table (``tagging.nbest``) that the table's arithmetic
+    supports better (no more rules failing or not assessable, cells missing, or cells repaired or inferred, and
+    fewer of one), the least costly of equals; as a reading of that table alone, named by what it reads
+    otherwise."""
+    if not tagged.distributions:
+        return []
+    regions = table_regions(tagged.doc.text, tagged.doc.headings)
+    out: list[Reading] = []
+    for table in RECONSIDERED:
+        if table not in first.resolution.layouts or table not in regions:
+            continue
+        score = table_score(first, table)
+        if not _open(first, table):
+            continue
+        lo, hi = regions[table]
+        best: tuple[tuple[int, ...], float, Reading] | None = None
+        for alt in alternatives(tagged, (lo, hi)):
+            near = tuple(sp for sp in alt.tagged.spans if sp.end > lo - CONTEXT and sp.start < hi + CONTEXT)
+            resolution, checks = resolved(replace(alt.tagged, spans=near), year)
+            name = f"{tagged.tagger} reading {alt.reading} at {alt.start}–{alt.end}"
+            reading = Reading(name, _only(resolution, table), checks)
+            if table not in reading.resolution.layouts:
+                continue
+            better = table_score(reading, table)
+            dominates = better[:4] != score[:4] and all(b <= a for a, b in zip(score[:4], better[:4], strict=True))
+            if dominates and (best is None or (better, alt.cost) < best[:2]):
+                best = (better, alt.cost, reading)
+        if best is not None:
+            out.append(best[2])
+    return out
+
+
+def _open(reading: Reading, table: TableKey) -> bool:
+    """A rule of ``table`` fails, or a cell of it is missing or placed by inference (a short row): what a value
+    the tagger doubted away, or a digit it took for a value, leaves. (A glued run split by the rules is not, nor
+    a table the text stops inside: its later cells are missing as printed.)"""
+    cut = reading.resolution.cut
+    if cut is not None and cut.table == table:
+        return False
+    if any(c.status is CheckStatus.FAIL and tpl.table_of(c.rule) == table for c in reading.checks):
+        return True
+    return any(
+        c.status in (CellStatus.MISSING, CellStatus.INFERRED) and tpl.table_of(k) == table
+        for k, c in reading.cells.items()
+    )
+
+
+def _only(resolution: Resolution, table: TableKey) -> Resolution:
+    """``resolution`` restricted to ``table``: a reading made for one table is a candidate for no other."""
+    return Resolution(
+        layouts={table: resolution.layouts[table]},
+        cells={k: c for k, c in resolution.cells.items() if tpl.table_of(k) == table},
+        issues=tuple(i for i in resolution.issues if tpl.table_of(i.path) == table),
+        rules=tuple(r for r in resolution.rules if tpl.table_of(r.name) == table),
+        cut=resolution.cut if resolution.cut is not None and resolution.cut.table == table else None,
+    )
 
 
 def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = None) -> ExtractionOutput:

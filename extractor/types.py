@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from extractor.offsets import OffsetMap
 from extractor.schema import Box, SectionKey, SourceFormat
@@ -106,7 +107,23 @@ class Span:
 
 
 @dataclass(frozen=True)
+class TagDistribution:
+    """What a model's decoding of one stretch of the normalized text (from ``start``) chose from: each character's
+    probability of every label (``probs``, ``[characters, labels]`` in ``labels.LABELS`` order) and the label
+    indices decoded (``tags``). Kept so that doubtful characters can be read again (``tagging.nbest``)."""
+
+    start: int
+    probs: Any  # numpy.ndarray, float
+    tags: Any  # numpy.ndarray, int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.tags)
+
+
+@dataclass(frozen=True)
 class TaggedDoc:
     doc: NormalizedDoc
     spans: tuple[Span, ...]
     tagger: str = field(default="rules")
+    distributions: tuple[TagDistribution, ...] = field(default=(), compare=False, repr=False)

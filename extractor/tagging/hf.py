@@ -26,7 +26,7 @@ from extractor.tagging.windows import (
     ONNX_FILE,
     Manifest,
     model_name,
-    predict_doc_spans,
+    predict_doc,
     predict_windows,
     read_manifest,
     weights_digest,
@@ -140,8 +140,7 @@ class TransformersTagger:
         return int8
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        spans = predict_doc_spans(doc, self.vocab, self._run, self.window, self.stride, self.batch_size)
-        return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)
+        return predict_doc(doc, self.vocab, self._run, self.window, self.stride, self.batch_size, self.name)
 
 
 def _can_export_onnx() -> bool:

@@ -20,7 +20,7 @@ from extractor.tagging.vocab import CharVocab
 from extractor.tagging.windows import (
     ONNX_FILE,
     model_name,
-    predict_doc_spans,
+    predict_doc,
     predict_windows,
     read_manifest,
     softmax,
@@ -81,5 +81,4 @@ class OnnxTagger:
         return predict_windows(text, self.vocab, self._run, self.window, self.stride, self.batch_size)
 
     def tag(self, doc: NormalizedDoc) -> TaggedDoc:
-        spans = predict_doc_spans(doc, self.vocab, self._run, self.window, self.stride, self.batch_size)
-        return TaggedDoc(doc=doc, spans=tuple(spans), tagger=self.name)
+        return predict_doc(doc, self.vocab, self._run, self.window, self.stride, self.batch_size, self.name)

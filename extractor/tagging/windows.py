@@ -19,7 +19,7 @@ from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.segment import tagged_stretches
 from extractor.tagging.alignment import tags_to_spans, whole_blanks, whole_labels, whole_numbers, windows
 from extractor.tagging.vocab import CharVocab
-from extractor.types import NormalizedDoc, Span
+from extractor.types import NormalizedDoc, Span, TagDistribution, TaggedDoc
 
 # (input_ids [batch, width] int64, attention_mask [batch, width] int64) → probabilities [batch, width, labels]
 Backend = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -80,10 +80,27 @@ def predict_spans(text: str, vocab: CharVocab, run: Backend, window: int, stride
     return whole_blanks(text, whole_labels(text, whole_numbers(text, tags_to_spans(tags, scores))))
 
 
+def spans_of(text: str, dist: np.ndarray, tags: np.ndarray) -> list[Span]:
+    """The spans a decoding (``tags``, one label index per character) gives ``text``, made whole."""
+    names = [LABELS[i] for i in tags.tolist()]
+    scores = dist[np.arange(len(tags)), tags].tolist()
+    return whole_blanks(text, whole_labels(text, whole_numbers(text, tags_to_spans(names, scores))))
+
+
 def predict_windows(
     text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int
 ) -> tuple[list[str], list[float]]:
     """One BIO tag and its probability per character of ``text``."""
+    dist = predict_distribution(text, vocab, run, window, stride, batch_size)
+    tags = viterbi(dist)
+    return [LABELS[i] for i in tags.tolist()], dist[np.arange(len(tags)), tags].tolist()
+
+
+def predict_distribution(
+    text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int
+) -> np.ndarray:
+    """Each character's probability of every label (``[characters, labels]``), from the window in which it sits
+    farthest from an edge."""
     ids = vocab.encode(text)
     n = len(ids)
     best = np.full(n, -1.0)
@@ -105,8 +122,7 @@ def predict_windows(
             better = centrality > best[s:e]
             best[s:e] = np.where(better, centrality, best[s:e])
             dist[s:e] = np.where(better[:, None], out[r, 1 : e - s + 1], dist[s:e])
-    tags = viterbi(dist)
-    return [LABELS[i] for i in tags.tolist()], dist[np.arange(n), tags].tolist()
+    return dist
 
 
 def _allowed() -> np.ndarray:
@@ -129,19 +145,24 @@ ALLOWED = _allowed()
 _START_OK = np.array([not t.startswith("I-") for t in LABELS])
 
 
-def viterbi(dist: np.ndarray) -> np.ndarray:
-    """The most probable tag sequence under the BIO constraints of ``_allowed`` (per-character probabilities)."""
+def viterbi(dist: np.ndarray, after: int | None = None, before: int | None = None) -> np.ndarray:
+    """The most probable tag sequence under the BIO constraints of ``_allowed`` (per-character probabilities).
+    ``after``/``before``: the tags just outside the sequence (a stretch decoded again inside a longer one), which
+    its first tag must be allowed to follow and its last tag to precede."""
     n = len(dist)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     logp = np.log(np.clip(dist, 1e-12, 1.0))
     penalty = np.where(ALLOWED, 0.0, -1e9)
-    score = logp[0] + np.where(_START_OK, 0.0, -1e9)
+    start_ok = _START_OK if after is None else ALLOWED[after]
+    score = logp[0] + np.where(start_ok, 0.0, -1e9)
     back = np.zeros((n, dist.shape[1]), dtype=np.int64)
     for i in range(1, n):
         cand = score[:, None] + penalty  # [previous, next]
         back[i] = cand.argmax(0)
         score = cand[back[i], np.arange(dist.shape[1])] + logp[i]
+    if before is not None:
+        score = score + np.where(ALLOWED[:, before], 0.0, -1e9)
     tags = np.zeros(n, dtype=np.int64)
     tags[-1] = int(score.argmax())
     for i in range(n - 1, 0, -1):
@@ -155,13 +176,19 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def predict_doc_spans(
-    doc: NormalizedDoc, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int
-) -> list[Span]:
-    """The spans of ``doc`` where it can hold a cell: its table regions with some context (``tagged_stretches``);
-    the narrative between them is passed over. Offsets are into the whole normalized text."""
+def predict_doc(
+    doc: NormalizedDoc, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int, tagger: str
+) -> TaggedDoc:
+    """``doc`` tagged where it can hold a cell: its table regions with some context (``tagged_stretches``); the
+    narrative between them is passed over. Offsets are into the whole normalized text. Each stretch's label
+    probabilities and decoding are kept (``TaggedDoc.distributions``) for reconsidering doubtful characters."""
     spans: list[Span] = []
+    kept: list[TagDistribution] = []
     for lo, hi in tagged_stretches(doc.text, doc.headings):
-        found = predict_spans(doc.text[lo:hi], vocab, run, window, stride, batch_size)
-        spans.extend(Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in found)
-    return spans
+        dist = predict_distribution(doc.text[lo:hi], vocab, run, window, stride, batch_size)
+        tags = viterbi(dist)
+        kept.append(TagDistribution(lo, dist, tags))
+        spans.extend(
+            Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in spans_of(doc.text[lo:hi], dist, tags)
+        )
+    return TaggedDoc(doc=doc, spans=tuple(spans), tagger=tagger, distributions=tuple(kept))

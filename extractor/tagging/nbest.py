@@ -1,0 +1,127 @@
+"""The model's next-best readings of its doubtful characters, for decoding that listens to the arithmetic.
+
+A model's decoding keeps, per stretch, every character's label probabilities (``TaggedDoc.distributions``). A
+character is doubtful when the label decoded for it has probability below ``DOUBT``; doubtful characters close
+together form a run. For each run (the least sure first), the run's doubtful characters are forbidden their
+decoded labels and the run, with ``MARGIN`` characters on either side, is decoded again under the BIO
+constraints and the labels just outside it; then once more with the labels of that reading forbidden too.
+The result is the whole document's tagging with that stretch read otherwise, and
+what it costs: the log-probability given up against the best decoding. Whether an alternative is taken is the
+table's arithmetic's to say (``pipeline.read_document``); nothing here chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from extractor.labels import LABELS
+from extractor.tagging.windows import spans_of, viterbi
+from extractor.types import Span, TagDistribution, TaggedDoc
+
+DOUBT = 0.6  # a decoded label less probable than this is doubtful
+GAP = 2  # doubtful characters at most this far apart are one run
+MARGIN = 4  # characters decoded again on either side of a run
+MAX_RUNS = 8  # runs reconsidered in one region, the least sure first
+DEPTH = 2  # readings of one run: its doubtful characters' second choices, then their third
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """``tagged`` with the characters ``[start, end)`` read otherwise; ``cost``: the log-probability given up;
+    ``reading``: what changed, in words (``'2' NOISE → VALUE``)."""
+
+    tagged: TaggedDoc
+    start: int
+    end: int
+    cost: float
+    reading: str
+
+
+def _runs(doubtful: np.ndarray) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for i in np.flatnonzero(doubtful).tolist():
+        if runs and i - runs[-1][1] <= GAP:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
+def _describe(text: str, old: np.ndarray, new: np.ndarray) -> str:
+    changed = [i for i in range(len(new)) if old[i] != new[i]]
+    if not changed:
+        return ""
+    a, b = changed[0], changed[-1] + 1
+    before = sorted({LABELS[t].partition("-")[2] or "O" for t in old[a:b].tolist()})
+    after = sorted({LABELS[t].partition("-")[2] or "O" for t in new[a:b].tolist()})
+    return f"{text[a:b]!r} {'/'.join(before)} → {'/'.join(after)}"
+
+
+def _reread(
+    tagged: TaggedDoc, dist: TagDistribution, a: int, b: int, forbidden: np.ndarray
+) -> tuple[Alternative, np.ndarray] | None:
+    """The stretch's run ``[a, b)`` (offsets into the stretch) decoded again with the ``forbidden`` labels
+    (``[b - a, labels]``) ruled out, and the labels it takes there; None when nothing changes."""
+    probs, tags = dist.probs, dist.tags
+    n = len(tags)
+    lo, hi = max(0, a - MARGIN), min(n, b + MARGIN)
+    local = probs[lo:hi].copy()
+    local[a - lo : b - lo][forbidden] = 0.0
+    new = viterbi(local, after=int(tags[lo - 1]) if lo else None, before=int(tags[hi]) if hi < n else None)
+    if np.array_equal(new, tags[lo:hi]):
+        return None
+    logp = np.log(np.clip(probs[lo:hi], 1e-12, 1.0))
+    rows = np.arange(hi - lo)
+    cost = float(logp[rows, tags[lo:hi]].sum() - logp[rows, new].sum())
+    whole = tags.copy()
+    whole[lo:hi] = new
+    text = tagged.doc.text[dist.start : dist.end]
+    at = dist.start
+    inside = [Span(sp.start + at, sp.end + at, sp.label, sp.score) for sp in spans_of(text, probs, whole)]
+    outside = [sp for sp in tagged.spans if sp.end <= dist.start or sp.start >= dist.end]
+    spans = tuple(sorted([*outside, *inside], key=lambda sp: (sp.start, sp.end)))
+    changed = TaggedDoc(tagged.doc, spans, tagged.tagger, tagged.distributions)
+    reading = _describe(text[lo:hi], tags[lo:hi], new)
+    return Alternative(changed, at + lo, at + hi, cost, reading), new[a - lo : b - lo]
+
+
+def _rereadings(tagged: TaggedDoc, dist: TagDistribution, a: int, b: int) -> list[Alternative]:
+    """The run read with its doubtful characters' decoded labels ruled out, then with the labels that reading
+    gave them ruled out too (a character's third choice: ``2`` of a value read as NOISE, then O, then VALUE)."""
+    chosen = dist.probs[np.arange(a, b), dist.tags[a:b]]
+    doubtful = chosen < DOUBT
+    forbidden = np.zeros((b - a, len(LABELS)), dtype=bool)
+    forbidden[np.flatnonzero(doubtful), dist.tags[a:b][doubtful]] = True
+    out: list[Alternative] = []
+    for _ in range(DEPTH):
+        found = _reread(tagged, dist, a, b, forbidden)
+        if found is None:
+            break
+        alternative, labels = found
+        out.append(alternative)
+        forbidden[np.flatnonzero(doubtful), labels[doubtful]] = True
+    return out
+
+
+def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RUNS) -> list[Alternative]:
+    """The next-best readings of the doubtful runs inside ``region`` (normalized offsets) that hold or touch a
+    digit (only a value read or unread changes a table's arithmetic), the least sure run first; empty for a
+    tagger that keeps no distributions (the rules)."""
+    found: list[tuple[float, TagDistribution, int, int]] = []
+    for dist in tagged.distributions:
+        lo, hi = max(region[0], dist.start) - dist.start, min(region[1], dist.end) - dist.start
+        if lo >= hi:
+            continue
+        chosen = dist.probs[np.arange(len(dist.tags)), dist.tags]
+        doubtful = np.zeros(len(dist.tags), dtype=bool)
+        doubtful[lo:hi] = chosen[lo:hi] < DOUBT
+        text = tagged.doc.text
+        found += [
+            (float(chosen[a:b].min()), dist, a, b)
+            for a, b in _runs(doubtful)
+            if any(ch.isdigit() for ch in text[dist.start + max(a - 1, 0) : dist.start + b + 1])
+        ]
+    found.sort(key=lambda f: f[0])
+    return [alternative for _, dist, a, b in found[:limit] for alternative in _rereadings(tagged, dist, a, b)]

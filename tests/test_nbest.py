@@ -1,0 +1,103 @@
+"""Decoding that listens to the arithmetic: where the model's best tagging leaves a table's rules failing or its
+cells open, its next-best reading of its doubtful characters is taken when the table's arithmetic supports it
+better, and the record says what was read otherwise; a reading the arithmetic does not support is never taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.labels import LABELS
+from extractor.normalize import normalize
+from extractor.pipeline import extract
+from extractor.tagging.alignment import spans_to_tags
+from extractor.tagging.nbest import alternatives
+from extractor.tagging.rules import RuleTagger
+from extractor.tagging.windows import spans_of, viterbi
+from extractor.types import NormalizedDoc, TagDistribution, TaggedDoc
+from training.synth import generate
+
+RULES = RuleTagger()
+O, B_VALUE = LABELS.index("O"), LABELS.index("B-VALUE")
+
+
+@dataclass
+class DoubtingTagger:
+    """A stand-in model: the rules' tags as near-certain probabilities, except that the one-digit value at
+    ``doubted`` (an offset into the original text) is read as O at ``p_other`` against VALUE at ``1 - p_other``."""
+
+    doubted: int
+    p_other: float
+    name: str = "model:doubting"
+
+    def tag(self, doc: NormalizedDoc) -> TaggedDoc:
+        tags = spans_to_tags(len(doc.text), RULES.tag(doc).spans)
+        probs = np.full((len(tags), len(LABELS)), 0.001)
+        probs[np.arange(len(tags)), [LABELS.index(t) for t in tags]] = 0.98
+        at = next(i for i in range(len(doc.text)) if doc.raw_span(i, i + 1) == (self.doubted, self.doubted + 1))
+        probs[at] = 0.0
+        probs[at, O], probs[at, B_VALUE] = self.p_other, 1 - self.p_other
+        best = viterbi(probs)
+        spans = tuple(spans_of(doc.text, probs, best))
+        return TaggedDoc(doc, spans, self.name, (TagDistribution(0, probs, best),))
+
+
+def _report_with_a_lone_value(seed: int):  # type: ignore[no-untyped-def]
+    """A generated report (tabs) and the offset of a one-digit non-zero value of a table 三 row with a total."""
+    report = generate(seed, layout="tabs")
+    for key, (start, end) in sorted(report.positions.items(), key=lambda kv: kv[1]):
+        if key.startswith("applications.") and not key.endswith(".total") and end - start == 1:
+            if report.text[start] in "123456789" and report.cells[key] is not None:
+                return report, key, start
+    return None
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 5000))
+def test_a_value_the_model_doubted_is_read_when_the_tables_arithmetic_needs_it(seed: int):
+    found = _report_with_a_lone_value(seed)
+    if found is None:
+        return
+    report, key, at = found
+    from extractor.io.readers import source_from_bytes
+
+    source = source_from_bytes("r.txt", report.text.encode("utf-8"))
+    out = extract(source, tagger=DoubtingTagger(at, 0.55))
+    assert out.cells[key].value == report.cells[key]
+    assert any("reading" in r and "O → VALUE" in r for r in out.review.reasons), out.review.reasons
+    assert out.cells[key].confidence < 0.9  # read on second thought: never sure
+
+
+def test_a_next_best_reading_the_arithmetic_does_not_support_is_not_taken():
+    found = next(f for f in (_report_with_a_lone_value(s) for s in range(50)) if f is not None)
+    report, key, at = found
+    from extractor.io.readers import source_from_bytes
+
+    source = source_from_bytes("r.txt", report.text.encode("utf-8"))
+    sure = extract(source, tagger=DoubtingTagger(at, 0.02))  # the model reads the value, sure of it
+    doubting = extract(source, tagger=DoubtingTagger(at, 0.45))  # reads it, in doubt: nothing to reconsider
+    for out in (sure, doubting):
+        assert out.cells[key].value == report.cells[key]
+        assert not any(" reading " in r and "kept" in r for r in out.review.reasons)
+
+
+def test_alternatives_are_the_doubtful_characters_read_otherwise_at_their_cost():
+    text = "规章\t7\t0\t7\n"
+    probs = np.full((len(text), len(LABELS)), 1e-4)
+    for i, label in enumerate(["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "O", "O"]):
+        probs[i, LABELS.index(label)] = 0.99
+    probs[7] = 1e-4
+    probs[7, O], probs[7, B_VALUE] = 0.55, 0.45  # the last 7, doubted
+    best = viterbi(probs)
+    from extractor.io.readers import source_from_bytes
+
+    doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
+    tagged = TaggedDoc(doc, tuple(spans_of(text, probs, best)), "model:t", (TagDistribution(0, probs, best),))
+    (first, *_) = alternatives(tagged, (0, len(text)))
+    assert [text[s.start : s.end] for s in first.tagged.spans if s.label == "VALUE"] == ["7", "0", "7"]
+    assert first.cost == pytest.approx(np.log(0.55) - np.log(0.45))
+    assert alternatives(TaggedDoc(doc, tagged.spans, "rules"), (0, len(text))) == []  # no distributions
