@@ -147,10 +147,11 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
     text = tagged.doc.text
     tokens: list[Token] = []
     separators: list[Span] = []
+    label_ends = {sp.end for sp in tagged.spans if sp.label in ("ROW", "COL", "TITLE_ITEM")}
     for sp in tagged.spans:
         if sp.start < lo or sp.end > hi:
             continue
-        if sp.label == "VALUE" and tpl.PROSE_FIGURE.match(text, sp.end):
+        if sp.label == "VALUE" and tpl.prose_figure(text, sp.start, sp.end, after_label=sp.start in label_ends):
             continue  # a date, a share or a counted figure of the prose, whoever tagged it: never a cell
         if sp.label in ("VALUE", "BLANK"):
             tokens.append(

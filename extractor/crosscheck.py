@@ -1,13 +1,15 @@
 """Several taggers' readings of one report → one, table by table, by what the template's arithmetic supports.
 
 Each tagger's spans are assembled and checked on their own (``pipeline.read_tables``). For each table, the
-reading kept is the one whose rules fail least, then leave fewest rules unassessable, fewest cells missing,
-fewest cells repaired or inferred, and fewest cells blank (a tagger that takes printed digits for blank markers
-passes every sum with zeros); on a tie the first tagger's (the model's) reading stands. A table without rules
-(table 二) gives no such evidence: the first tagger's reading stands, and each of its cells that another
-tagger reads otherwise keeps that reading as an alternative, at a confidence of at most ``DISAGREED``.
-Nothing is invented: every cell kept is one that a tagger read from the text. A table taken from another
-tagger, and a disagreement, are said in the review reasons.
+reading kept is the one with fewest rules that do not hold (failing, or not assessable: a reading that leaves
+cells unread proves nothing by passing no rule), then fewest failing, fewest cells missing, fewest cells
+repaired or inferred, and fewest cells blank (a tagger that takes printed digits for blank markers passes every
+sum with zeros); on a tie the first tagger's (the model's) reading stands. A table without rules (table 二)
+gives no such evidence: the reading that leaves fewest cells missing, then fewest placed by inference or split,
+stands (the first tagger's on a tie), and each of its cells that another tagger reads otherwise keeps that
+reading as an alternative, at a confidence of at most ``DISAGREED``. Nothing is invented: every cell kept is
+one that a tagger read from the text. A table taken from another tagger, and a disagreement, are said in the
+review reasons.
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ def table_score(reading: Reading, table: str) -> tuple[int, int, int, int, int]:
     )
 
 
+def _support(score: tuple[int, int, int, int, int]) -> tuple[int, ...]:
+    """A table score ordered by how little the arithmetic supports the reading: rules that do not hold (failing
+    or not assessable: a reading that leaves cells unread proves nothing), then failing rules, then the rest."""
+    fails, unassessable, *rest = score
+    return (fails + unassessable, fails, *rest)
+
+
 def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]]:
     """The per-table best of ``readings`` (the first is the primary): the resolution, its checks, and a reason
     for every table taken from another reading than the first."""
@@ -77,13 +86,15 @@ def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]
             issues += [i for i in primary.resolution.issues if _of(table, i.path)]
             continue
         if not any(_of(table, r.name) for r in found[0].resolution.rules):
-            best = found[0]  # no arithmetic to choose by: the first tagger's reading, doubted where others differ
-            doubted = _doubt(best, found[1:], table)
+            # no arithmetic to choose by: the reading that leaves fewest cells missing, then fewest placed by
+            # inference or split (the first tagger's on a tie), doubted where the others read otherwise
+            best = min(found, key=lambda r: (table_score(r, table)[2:4], readings.index(r)))
+            doubted = _doubt(best, [r for r in found if r is not best], table)
             cells.update(doubted)
             if doubted:
                 notes.append(f"{table}: the taggers read {len(doubted)} cells differently; no rule decides, flagged")
         else:
-            best = min(found, key=lambda r: (table_score(r, table), readings.index(r)))
+            best = min(found, key=lambda r: (_support(table_score(r, table)), readings.index(r)))
         chosen = best.resolution
         layouts[table] = chosen.layouts[table]
         cells.update({k: c for k, c in chosen.cells.items() if _of(table, k) and k not in cells})

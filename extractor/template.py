@@ -451,6 +451,25 @@ BLANK_MARKER = re.compile(r"—+|--?|/|无|\\")
 # What follows a number that is a date, a share or a counted figure of the prose (2022年12月31日, 40%, 1765件),
 # never a table cell: table cells print bare numbers (money with 万元/元 excepted).
 PROSE_FIGURE = re.compile(r"[ \t]*[年月日%件条个项次篇]")
+# A count printed with its unit as a whole cell of a table row (``| 5件 |``, ``规章\t3个\t0个``, a glued
+# ``规章5件3件``): a cell after all. After the unit: layout, the end, or the next cell (a number, a blank marker).
+COUNT_UNITS = "件条个项次篇"
+_CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|[—/\\-]|无))")
+_CELL_EDGE = "\t|\n "
+
+
+def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> bool:
+    """The number ``text[start:end]`` is a date, a share or a counted figure of the prose (``PROSE_FIGURE``
+    follows it): never a cell. But a count with its unit that fills a cell is a cell's value printed with its
+    unit: layout, a label (``after_label``) or the previous cell's unit before it, layout, the end or the next
+    number after it (``\t5件\t``, ``规章5件3件``)."""
+    if not PROSE_FIGURE.match(text, end):
+        return False
+    if not _CELL_COUNT.match(text, end):
+        return True
+    before = text[start - 1] if start else "\n"
+    unit_before = start >= 2 and before in COUNT_UNITS and text[start - 2].isdigit()
+    return not (after_label or before in _CELL_EDGE or unit_before)
 
 
 # Column words of table 四: two of them in a region mean the table is printed, values or not.

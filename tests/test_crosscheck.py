@@ -57,3 +57,33 @@ def test_two_equal_readings_change_nothing_but_the_tagger_name():
     both = extract(source, tagger=RuleTagger(), cross_check=RuleTagger())
     assert both.cells == alone.cells and both.checks == alone.checks
     assert not any("reading kept" in r for r in both.review.reasons)
+
+
+class _DropsRows(RuleTagger):
+    """Reads like the rules but leaves every other value of table 三 unread, and table 二's too (a model that
+    does not know counts printed with their unit, ``5件``: it reads fewer cells, so fewer rules can fail)."""
+
+    name = "drops-1"
+
+    def tag(self, doc: NormalizedDoc) -> TaggedDoc:
+        tagged = super().tag(doc)
+        start = doc.text.find("二、主动公开政府信息情况")
+        end = doc.text.find("四、政府信息公开行政复议")
+        values = [sp for sp in tagged.spans if sp.label == "VALUE" and start < sp.start < end]
+        dropped = set(values[::2])
+        return TaggedDoc(doc, tuple(sp for sp in tagged.spans if sp not in dropped), self.name)
+
+
+def test_a_reading_that_leaves_cells_unread_does_not_win_by_failing_fewer_rules():
+    """Unread cells make a table's rules unassessable, never failing: a reading that reads every cell, with a
+    rule or two failing, is better supported than one whose rules prove nothing. Table 二, with no rules, keeps
+    the reading with fewer cells missing."""
+    report = generate(7, layout="tabs")
+    text = report.text.encode("utf-8")
+    source = source_from_bytes("r.txt", text)
+    both = extract(source, tagger=_DropsRows(), cross_check=RuleTagger())
+    rules = extract(source, tagger=RuleTagger())
+    for key in rules.cells:
+        if key.startswith(("applications.", "active.")):
+            assert both.cells[key].value == rules.cells[key].value, key
+    assert any(r.startswith("applications: the rules-1 reading kept") for r in both.review.reasons)

@@ -22,7 +22,7 @@ from extractor.types import NormalizedDoc, TagDistribution, TaggedDoc
 from training.synth import generate
 
 RULES = RuleTagger()
-O, B_VALUE = LABELS.index("O"), LABELS.index("B-VALUE")
+OUTSIDE, B_VALUE = LABELS.index("O"), LABELS.index("B-VALUE")
 
 
 @dataclass
@@ -40,7 +40,7 @@ class DoubtingTagger:
         probs[np.arange(len(tags)), [LABELS.index(t) for t in tags]] = 0.98
         at = next(i for i in range(len(doc.text)) if doc.raw_span(i, i + 1) == (self.doubted, self.doubted + 1))
         probs[at] = 0.0
-        probs[at, O], probs[at, B_VALUE] = self.p_other, 1 - self.p_other
+        probs[at, OUTSIDE], probs[at, B_VALUE] = self.p_other, 1 - self.p_other
         best = viterbi(probs)
         spans = tuple(spans_of(doc.text, probs, best))
         return TaggedDoc(doc, spans, self.name, (TagDistribution(0, probs, best),))
@@ -50,9 +50,9 @@ def _report_with_a_lone_value(seed: int):  # type: ignore[no-untyped-def]
     """A generated report (tabs) and the offset of a one-digit non-zero value of a table 三 row with a total."""
     report = generate(seed, layout="tabs")
     for key, (start, end) in sorted(report.positions.items(), key=lambda kv: kv[1]):
-        if key.startswith("applications.") and not key.endswith(".total") and end - start == 1:
-            if report.text[start] in "123456789" and report.cells[key] is not None:
-                return report, key, start
+        lone = key.startswith("applications.") and not key.endswith(".total") and end - start == 1
+        if lone and report.text[start] in "123456789" and report.cells[key] is not None:
+            return report, key, start
     return None
 
 
@@ -91,7 +91,7 @@ def test_alternatives_are_the_doubtful_characters_read_otherwise_at_their_cost()
     for i, label in enumerate(["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "O", "O"]):
         probs[i, LABELS.index(label)] = 0.99
     probs[7] = 1e-4
-    probs[7, O], probs[7, B_VALUE] = 0.55, 0.45  # the last 7, doubted
+    probs[7, OUTSIDE], probs[7, B_VALUE] = 0.55, 0.45  # the last 7, doubted
     best = viterbi(probs)
     from extractor.io.readers import source_from_bytes
 

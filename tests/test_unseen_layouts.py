@@ -434,3 +434,29 @@ def test_markup_a_converter_left_in_the_text_is_layout_not_text(printed: str, no
     for i, ch in enumerate(doc.text):
         if ch.isdigit():
             assert doc.raw(i, i + 1) == ch  # offsets still point at the original characters
+
+
+@given(
+    counts=st.lists(st.integers(0, 999), min_size=3, max_size=3),
+    unit=st.sampled_from(list(tpl.COUNT_UNITS)),
+    sep=st.sampled_from(["\t", " | ", "\n", ""]),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_count_printed_with_its_unit_in_its_cell_is_read(counts: list[int], unit: str, sep: str):
+    """``规章\\t5件\\t0件\\t5件``: the unit fills the cell with its count; the count is the cell's value."""
+    printed = sep.join(f"{c}{unit}" for c in counts)
+    header = "信息内容\t本年制发件数\t本年废止件数\t现行有效件数"
+    text = f"二、主动公开政府信息情况\n第二十条第(一)项\n{header}\n规章{sep}{printed}\n三、收到"
+    out = _extract(text)
+    assert [out.cells[f"active.rules.{c}"].value for c in ("made", "repealed", "in_force")] == counts
+
+
+@pytest.mark.parametrize(
+    "prose", ["共收到申请12件,均已办结", "共 12 件 。", "2021年12月31日", "按时答复率100%", "制发文件3件。"]
+)
+def test_a_counted_figure_of_the_prose_is_never_a_cell(prose: str):
+    from extractor.tagging.rules import _values
+
+    text = f"规章\t{prose}"
+    found = _values(text, 3, len(text))
+    assert not [s for s, e, label in found if label == "VALUE"], found

@@ -17,7 +17,8 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``empty_cells``: in tab-separated and markdown tables, blank cells and some zero cells printed as nothing
   (``规章\t\t3\t``, ``| 规章 |  | 3 |``), as Word tables exported to text or converted to markdown print them;
 - ``converter_markup``: markdown tables as document converters write them: ``<br>`` where a cell's text wraps
-  (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``) and ``&nbsp;`` for a blank cell.
+  (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``) and ``&nbsp;`` for a blank cell;
+- ``count_units``: counts of tables 二 and 三 printed with their unit in the cell (``5件``, ``3个``).
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -43,6 +44,7 @@ FAMILIES: tuple[str, ...] = (
     "drifted_labels",
     "empty_cells",
     "converter_markup",
+    "count_units",
 )
 # The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
 LAYOUTS_OF: dict[str, tuple[str, ...]] = {
@@ -277,6 +279,15 @@ def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def count_units(report: SynthReport, rng: random.Random) -> SynthReport:
+    unit = rng.choice(tpl.COUNT_UNITS[:4])  # 件条个项: one report, one unit, as a table is filled in
+    for start, end, key in sorted(((a, b, k) for k, (a, b) in report.positions.items()), reverse=True):
+        count = key.split(".")[0] in ("active", "applications") and key not in tpl.DECIMAL_CELLS
+        if count and report.text[start:end].lstrip("+-").isdigit() and rng.random() < 0.8:
+            report = edit(report, end, end, unit)
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -293,5 +304,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "drifted_labels": drifted_labels,
         "empty_cells": empty_cells,
         "converter_markup": converter_markup,
+        "count_units": count_units,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)

@@ -65,7 +65,8 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
     """Model spans made whole under the label convention that a digit run is one VALUE span: a VALUE grows over
     untagged digits touching it (``2`` + ``0`` before a heading → ``20``), and a sign tagged BLANK right before
     a value's first digit joins it (``-`` + ``415`` → ``-415``: a blank marker is never glued to a number). A
-    VALUE without a digit (``会`` of a header word) is no value: dropped."""
+    VALUE without a digit (``会`` of a header word) is no value, and a count's unit right after its value (``5件``,
+    the 件 tagged as a label) is no label: both dropped."""
     ordered = sorted(spans, key=lambda s: s.start)
     covered = [False] * (len(text) + 1)
     for sp in ordered:
@@ -99,7 +100,9 @@ def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
             continue
         out.append(Span(start, end, "VALUE", sp.score))
     pieces = [piece for sp in out for piece in _split_at_signs(text, sp)]
-    return [sp for sp in pieces if sp.label != "VALUE" or any(ch.isdigit() for ch in text[sp.start : sp.end])]
+    values = [sp for sp in pieces if sp.label != "VALUE" or any(ch.isdigit() for ch in text[sp.start : sp.end])]
+    value_ends = {sp.end for sp in values if sp.label == "VALUE"}
+    return [sp for sp in values if not (sp.start in value_ends and text[sp.start : sp.end] in tpl.COUNT_UNITS)]
 
 
 def _split_at_signs(text: str, sp: Span) -> list[Span]:

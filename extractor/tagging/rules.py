@@ -22,10 +22,8 @@ TITLE_ITEM_RX = re.compile(r"第二十条\s*第\s*[(]\s*[一二三四五六七�
 COL_RX = re.compile("|".join(tpl.column_patterns()))  # every column header of the printed template
 # A value: optional sign, digits, optional decimals, optional unit; not a list number like "1." or "2、". A sign
 # right after a digit starts the next value of a glued run (80-10: 80 and -10 of 本年增/减), never vanishes.
-# Not a date, a share or a counted figure of the prose (``template.PROSE_FIGURE``): those are never cells.
-VALUE_RX = re.compile(
-    rf"(?:(?<=\d)[+\-]|(?<![\d.])[+\-]?)\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$|{tpl.PROSE_FIGURE.pattern})"
-)
+# Not a date, a share or a counted figure of the prose (``template.prose_figure``): those are never cells.
+VALUE_RX = re.compile(r"(?:(?<=\d)[+\-]|(?<![\d.])[+\-]?)\d+(?:\.\d+)?(?:\s*万元|\s*元)?(?![\d]|[.、][^\d]|[.、]$)")
 # a blank marker is a cell of its own: bounded by layout (spaces, tabs, line breaks, a pipe table's bars)
 BLANK_RX = re.compile(rf"(?:(?<=[\t\n |])|^)(?:{tpl.BLANK_MARKER.pattern})(?=[\t\n |]|$)", re.MULTILINE)
 # A row label the template does not have (行政确认 in table 二, a local extra row): a line that starts with a
@@ -66,7 +64,7 @@ class RuleTagger:
         for s, e in _other_rows(text, start, end):
             claims.claim(s, e, "ROW")
         for seg_start, seg_end in _free_segments(claims.taken, start):
-            for s, e, label in _values(text[seg_start:seg_end]):
+            for s, e, label in _values(text, seg_start, seg_end):
                 claims.claim(seg_start + s, seg_start + e, label)
         return claims.spans
 
@@ -96,9 +94,15 @@ def _other_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [m.span(1) for m in _OTHER_ROW.finditer(text, start, end) if tpl.may_be_extra_row(m.group(1))]
 
 
-def _values(segment: str) -> list[tuple[int, int, str]]:
-    """Values, then blank markers, of an unclaimed stretch of a table (offsets into ``segment``)."""
-    found = [(m.start(), m.end(), "VALUE") for m in VALUE_RX.finditer(segment)]
+def _values(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Values, then blank markers, of the unclaimed stretch ``text[start:end]`` of a table (offsets into it);
+    what comes before it was claimed by a label."""
+    segment = text[start:end]
+    found = [
+        (m.start(), m.end(), "VALUE")
+        for m in VALUE_RX.finditer(segment)
+        if not tpl.prose_figure(text, start + m.start(), start + m.end(), after_label=m.start() == 0 and start > 0)
+    ]
     return found + [(m.start(), m.end(), "BLANK") for m in BLANK_RX.finditer(segment)]
 
 
