@@ -92,3 +92,13 @@ def test_the_output_carries_typed_issues_and_its_reasons_are_derived_from_them(s
         assert issue.path.split(".", 1)[0] in ("active", "applications", "review"), issue
     found = set(out.template_detail)
     assert not any(i.code is IssueCode.ROW_NOT_FOUND and i.path.split(".", 1)[0] not in found for i in out.issues)
+
+
+def test_training_data_takes_the_families_a_config_names_in_turn():
+    from training.corpora import synthetic_examples
+
+    names = [ex.id for ex in synthetic_examples(range(4), families=("plain", "count_units"))]
+    assert names == ["synth-0-plain", "synth-1-count_units", "synth-2-plain", "synth-3-count_units"]
+    assert [ex.id for ex in synthetic_examples(range(2))] == ["synth-0", "synth-1"]
+    with pytest.raises(ValueError, match="unknown layout families"):
+        list(synthetic_examples(range(1), families=("no_such_family",)))

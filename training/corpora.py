@@ -10,15 +10,20 @@ from training.families import FAMILIES, with_family
 from training.synth import generate, to_example
 
 
-def synthetic_examples(seeds: Iterable[int], families: bool = False) -> Iterator[Example]:
-    """Generated reports with exact labels; with ``families``, each edited as one of the layout families (in
-    turn by seed, ``plain`` among them) so that the model sees cut texts, skeletons, placeholder headers,
-    extra rows and page footers with the labels those edits leave."""
+def synthetic_examples(seeds: Iterable[int], families: bool | Sequence[str] = False) -> Iterator[Example]:
+    """Generated reports with exact labels; with ``families`` (true: every layout family; or the names of some,
+    a name given twice coming twice as often), each edited as one of them in turn by seed, ``plain`` among
+    them, so that the model sees cut texts, skeletons, placeholder headers, extra rows and page footers with
+    the labels those edits leave."""
+    turn = tuple(FAMILIES) if families is True else tuple(families or ())
+    unknown = set(turn) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"unknown layout families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
     for seed in seeds:
         report = generate(seed)
-        family = FAMILIES[seed % len(FAMILIES)] if families else "plain"
+        family = turn[seed % len(turn)] if turn else "plain"
         text, spans = to_example(with_family(report, family, seed))
-        yield Example(f"synth-{seed}" + (f"-{family}" if families else ""), "synthetic", text, tuple(spans))
+        yield Example(f"synth-{seed}" + (f"-{family}" if turn else ""), "synthetic", text, tuple(spans))
 
 
 def gold_examples(

@@ -59,7 +59,9 @@ class DataConfig(BaseModel):
 
     synthetic: int = 2000  # synthetic reports generated on the fly (seeds synthetic_seed…)
     synthetic_seed: int = 0
-    families: bool = False  # edit each generated report as one of the layout families (training/families.py)
+    # edit each generated report as one of the layout families (training/families.py), in turn by seed: all of
+    # them (true), or these (a family named twice comes twice as often; "plain" leaves a report as generated)
+    families: bool | tuple[str, ...] = False
     corpora: tuple[str, ...] = ()  # JSONL(.gz) corpora: pre-generated, silver, human corrections
     silver: tuple[str, ...] = ()  # real reports to label with the rule tagger (kept only if every rule passes)
 
