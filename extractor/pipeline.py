@@ -151,10 +151,10 @@ def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> 
         for alt in alternatives(tagged, (lo, hi)):
             near = tuple(sp for sp in alt.tagged.spans if sp.end > lo - CONTEXT and sp.start < hi + CONTEXT)
             resolution, checks = resolved(replace(alt.tagged, spans=near), year)
+            if table not in resolution.layouts:
+                continue  # read otherwise, the table's labels are no longer found
             name = f"{tagged.tagger} reading {alt.reading} at {alt.start}–{alt.end}"
             reading = Reading(name, _only(resolution, table), checks)
-            if table not in reading.resolution.layouts:
-                continue
             better = table_score(reading, table)
             dominates = better[:4] != score[:4] and all(b <= a for a, b in zip(score[:4], better[:4], strict=True))
             if dominates and (best is None or (better, alt.cost) < best[:2]):

@@ -101,3 +101,22 @@ def test_alternatives_are_the_doubtful_characters_read_otherwise_at_their_cost()
     assert [text[s.start : s.end] for s in first.tagged.spans if s.label == "VALUE"] == ["7", "0", "7"]
     assert first.cost == pytest.approx(np.log(0.55) - np.log(0.45))
     assert alternatives(TaggedDoc(doc, tagged.spans, "rules"), (0, len(text))) == []  # no distributions
+
+
+def test_a_next_best_reading_that_loses_the_table_is_no_candidate(monkeypatch):
+    """Read otherwise, a table's labels can be lost (a model in doubt everywhere); such a reading is passed
+    over, and the record is still made."""
+    import extractor.pipeline as pipeline
+    from extractor.io.readers import source_from_bytes
+    from extractor.tagging.nbest import Alternative
+
+    found = next(f for f in (_report_with_a_lone_value(s) for s in range(50)) if f is not None)
+    report, key, at = found
+
+    def nothing_left(tagged: TaggedDoc, region: tuple[int, int], limit: int = 8) -> list[Alternative]:
+        kept = tuple(sp for sp in tagged.spans if not region[0] <= sp.start < region[1])
+        return [Alternative(TaggedDoc(tagged.doc, kept, tagged.tagger), region[0], region[1], 1.0, "all")]
+
+    monkeypatch.setattr(pipeline, "alternatives", nothing_left)
+    out = extract(source_from_bytes("r.txt", report.text.encode("utf-8")), tagger=DoubtingTagger(at, 0.55))
+    assert out.error is None and out.cells[key].value is None  # the doubted value stays unread, and flagged
