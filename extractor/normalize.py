@@ -18,7 +18,7 @@ from extractor import template as tpl
 from extractor.io.decode import _score
 from extractor.offsets import OffsetMap, TextBuilder
 from extractor.segment import find_headings
-from extractor.types import NormalizedDoc, Repair, SourceDoc
+from extractor.types import Layout, NormalizedDoc, Repair, SourceDoc
 
 Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
@@ -330,6 +330,104 @@ def whitespace_edits(text: str) -> list[Edit]:
     return edits
 
 
+# ---- empty cells of a PDF's table rows ---------------------------------------------------------
+# In a PDF's text a blank cell leaves no character, only a gap: a row with one prints fewer values, and they would
+# shift left. The page says where each value sits: in a block of table rows (no header line between them), the
+# values' horizontal centres fall into columns, and a row with fewer values than the block has columns has a
+# blank cell in each column none of its values sits in. The columns are the template's: header lines are found
+# by its printed column words.
+_VALUE_TOKEN = re.compile(rf"[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern}")
+COLUMN_GAP = 1.2  # centres of one column lie closer than this many character heights; columns lie farther apart
+
+Row = list[tuple[int, int, float, float]]  # a row's value tokens: start, end, centre x, character height
+
+
+@lru_cache(maxsize=1)
+def _header_line() -> re.Pattern[str]:
+    words = [*tpl.column_patterns(), r"第二十条", *(p for _, p in tpl.SECTION_PATTERNS)]
+    return re.compile("|".join(f"(?:{w})" for w in words))
+
+
+def _table_row(text: str, start: int, end: int, offsets: OffsetMap, layout: Layout) -> Row | None:
+    """The line ``text[start:end]``'s value tokens, placed, when it is a table row (words, then values, on one
+    page); None for a line that is none."""
+    tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    kinds = [_VALUE_TOKEN.fullmatch(text, a, b) is not None for a, b in tokens]
+    if not any(kinds) or any(kinds[i] and not kinds[i + 1] for i in range(len(kinds) - 1)):
+        return None
+    row: Row = []
+    pages = set()
+    for (a, b), value in zip(tokens, kinds, strict=True):
+        first, last = offsets.starts[a], offsets.starts[b - 1]
+        box0 = layout.boxes[first] if first < len(layout.boxes) else None
+        box1 = layout.boxes[last] if last < len(layout.boxes) else None
+        if box0 is None or box1 is None:
+            return None
+        if value:
+            pages.add(box0.page)
+            row.append((a, b, (box0.x0 + box1.x1) / 2, box0.bottom - box0.top))
+    return row if len(pages) == 1 else None
+
+
+def _blocks(text: str, offsets: OffsetMap, layout: Layout) -> list[list[Row]]:
+    """Runs of table rows with no header line (column headers, a 第二十条 item, a section heading: a new table or
+    sub-table) between them; a row label with no values, a label's wrapped tail, a running header or a page
+    break does not break a run (a table goes on over pages)."""
+    blocks: list[list[Row]] = [[]]
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        row = _table_row(text, start, end, offsets, layout)
+        if row is not None:
+            blocks[-1].append(row)
+        elif _header_line().search(text, start, end):
+            blocks.append([])
+        start = end + 1
+    return [b for b in blocks if len(b) >= 2]
+
+
+def _columns(rows: list[Row]) -> list[float]:
+    """The block's columns: centres closer than ``COLUMN_GAP`` character heights clustered, each cluster met in
+    two rows of two values or more (a running header's page number, a value alone on its line, is no column)."""
+    height = sorted(h for r in rows for *_, h in r)[len(rows) // 2] or 1.0
+    placed = sorted((x, i) for i, r in enumerate(rows) for _, _, x, _ in r)
+    clusters: list[list[tuple[float, int]]] = []
+    for x, i in placed:
+        if clusters and x - clusters[-1][-1][0] < COLUMN_GAP * height:
+            clusters[-1].append((x, i))
+        else:
+            clusters.append([(x, i)])
+    wide = {i for i, r in enumerate(rows) if len(r) >= 2}
+    return [sum(x for x, _ in c) / len(c) for c in clusters if len({i for _, i in c} & wide) >= 2]
+
+
+def _grid_inserts(rows: list[Row]) -> list[Edit]:
+    columns = _columns(rows)
+    if len(columns) < 2:
+        return []
+    height = sorted(h for r in rows for *_, h in r)[len(rows) // 2] or 1.0
+    edits: list[Edit] = []
+    for row in rows:
+        places = [min(range(len(columns)), key=lambda j, x=x: abs(x - columns[j])) for _, _, x, _ in row]
+        fits = all(abs(x - columns[j]) < COLUMN_GAP * height for (_, _, x, _), j in zip(row, places, strict=True))
+        if len(row) == len(columns) or not fits or places != sorted(set(places)):
+            continue
+        for k, (a, b, _, _) in enumerate(row):
+            before = places[k] - (places[k - 1] + 1 if k else 0)
+            if before:
+                edits.append((a, a, (BLANK_MARK + " ") * before))
+            if k == len(row) - 1 and places[k] < len(columns) - 1:
+                edits.append((b, b, (" " + BLANK_MARK) * (len(columns) - 1 - places[k])))
+    return edits
+
+
+def pdf_empty_cell_edits(text: str, offsets: OffsetMap, layout: Layout) -> list[Edit]:
+    """A blank marker for each empty cell of a PDF's table rows (see above); ``offsets`` map ``text`` to the
+    characters ``layout`` locates."""
+    return [edit for rows in _blocks(text, offsets, layout) for edit in _grid_inserts(rows)]
+
+
 STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("mojibake", mojibake_edits),
     ("markup", markup_edits),
@@ -356,6 +454,12 @@ def normalize(source: SourceDoc) -> NormalizedDoc:
         notes.append(Repair(name, len(edits)))
         text, inner = apply_edits(text, edits)
         offsets = offsets.then(inner)
+    if source.layout is not None:
+        edits = pdf_empty_cell_edits(text, offsets, source.layout)
+        if edits:
+            notes.append(Repair("pdf_empty_cells", len(edits)))
+            text, inner = apply_edits(text, edits)
+            offsets = offsets.then(inner)
     return NormalizedDoc(source, text, offsets, tuple(notes), tuple(find_headings(text)))
 
 

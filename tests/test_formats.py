@@ -238,3 +238,65 @@ def test_a_word_web_export_with_merged_cells_reads_like_the_text_it_renders():
         as_word = extractor.extract_bytes("report.html", page)
         assert _values(as_word) == _values(as_text)
         assert as_word.source.format == "html"
+
+
+def _tab_reports_with_empty_cells(n: int) -> list:  # type: ignore[type-arg]
+    """Generated tab-separated reports that print a blank cell as nothing (a Word table saved as text)."""
+    from training.synth import generate
+
+    out = []
+    for seed in range(5_000_000, 5_000_400):
+        report = generate(seed)
+        if report.style.layout == "tabs" and report.style.blank_marker == "":
+            out.append(report)
+        if len(out) == n:
+            return out
+    raise AssertionError("too few generated reports with empty cells")
+
+
+def test_an_empty_cell_of_a_pdf_table_keeps_the_values_after_it_in_their_columns():
+    """In a PDF's text an empty cell leaves only a gap; the values' places on the page say which column each
+    is in, so a row with an empty cell reads as its text does, with a blank cell in the gap (table 三 here,
+    whose rows hold values in every column elsewhere in the table)."""
+    from extractor.tagging.rules import RuleTagger
+
+    extractor = Extractor(RuleTagger())
+    placed = 0
+    for report in _tab_reports_with_empty_cells(4):
+        as_text = extractor.extract_bytes("r.txt", report.text.encode("utf-8"))
+        as_pdf = extractor.extract_bytes("r.pdf", render.to_pdf(report.text))
+        table = [k for k in as_text.cells if k.startswith("applications.")]
+        same = sum(as_pdf.cells[k].value == as_text.cells[k].value for k in table)
+        assert same >= 0.97 * len(table), (same, len(table))
+        placed += any(n.step == "pdf_empty_cells" for n in _notes(report.text))
+    assert placed >= 2, "empty cells were placed in too few reports for the test to mean anything"
+
+
+def _notes(text: str):  # type: ignore[no-untyped-def]
+    from extractor.normalize import normalize
+
+    return normalize(source_from_bytes("r.pdf", render.to_pdf(text))).notes
+
+
+def test_a_pdf_row_whose_values_fit_no_column_is_left_as_printed():
+    from extractor.normalize import pdf_empty_cell_edits
+    from extractor.offsets import OffsetMap
+    from extractor.schema import Box
+    from extractor.types import Layout
+
+    text = "规章 1 2 3\n规范性文件 4 5 6\n行政许可 7\n"
+    xs = {i: 100 + 40 * int(ch) for i, ch in enumerate(text) if ch.isdigit()}  # 1…6 in columns; 7 far right
+    xs[text.index("7")] = 100 + 40 * 3 + 20  # between two columns: no place to read from
+    boxes = tuple(
+        Box(page=1, x0=xs.get(i, 10.0 * i), top=0.0, x1=xs.get(i, 10.0 * i) + 5, bottom=10.0) for i in range(len(text))
+    )
+    layout = Layout(boxes)
+    assert pdf_empty_cell_edits(text, OffsetMap.identity(len(text)), layout) == []
+    fits = "规章 1 2 3\n规范性文件 4 5 6\n行政许可 9\n"  # 9: under the third column → two blanks before it
+    boxes = tuple(
+        Box(page=1, x0=x, top=0.0, x1=x + 5, bottom=10.0)
+        for x in (100 + 40 * ((int(ch) - 1) % 3 + 1) if ch.isdigit() else 10.0 * i for i, ch in enumerate(fits))
+    )
+    assert pdf_empty_cell_edits(fits, OffsetMap.identity(len(fits)), Layout(boxes)) == [
+        (fits.index("9"), fits.index("9"), "— — ")
+    ]
