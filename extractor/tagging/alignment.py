@@ -61,17 +61,23 @@ def windows(n: int, window: int, stride: int) -> list[tuple[int, int]]:
 _SIGNS = frozenset("+-−")
 
 
+def _covered(text: str, spans: Sequence[Span]) -> tuple[list[Span], list[bool]]:
+    """``spans`` in text order, and which characters of ``text`` they cover (one more entry, for the end)."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    covered = [False] * (len(text) + 1)
+    for sp in ordered:
+        for i in range(sp.start, sp.end):
+            covered[i] = True
+    return ordered, covered
+
+
 def whole_numbers(text: str, spans: Sequence[Span]) -> list[Span]:
     """Model spans made whole under the label convention that a digit run is one VALUE span: a VALUE grows over
     untagged digits touching it (``2`` + ``0`` before a heading → ``20``), and a sign tagged BLANK right before
     a value's first digit joins it (``-`` + ``415`` → ``-415``: a blank marker is never glued to a number). A
     VALUE without a digit (``会`` of a header word) is no value, and a count's unit right after its value (``5件``,
     the 件 tagged as a label) is no label: both dropped."""
-    ordered = sorted(spans, key=lambda s: s.start)
-    covered = [False] * (len(text) + 1)
-    for sp in ordered:
-        for i in range(sp.start, sp.end):
-            covered[i] = True
+    ordered, covered = _covered(text, spans)
 
     def free(i: int, digit: bool = True) -> bool:
         return 0 <= i < len(text) and not covered[i] and (text[i].isdigit() if digit else text[i] == ".")
@@ -128,11 +134,7 @@ def whole_labels(text: str, spans: Sequence[Span]) -> list[Span]:
     """ROW spans made whole under the label convention that a printed label is one span: a ROW grows over the
     untagged Chinese characters touching it (``行政`` + ``奖励`` → ``行政奖励``, a row the template lacks, which
     then owns its values instead of leaving them to the next row's label)."""
-    ordered = sorted(spans, key=lambda s: s.start)
-    covered = [False] * (len(text) + 1)
-    for sp in ordered:
-        for i in range(sp.start, sp.end):
-            covered[i] = True
+    ordered, covered = _covered(text, spans)
 
     def free(i: int) -> bool:
         return 0 <= i < len(text) and not covered[i] and _ideograph(text[i])
