@@ -11,11 +11,27 @@ from extractor.segment import section_bounds
 from extractor.types import NormalizedDoc
 
 _GAP = r"[ \t\n]*"  # a title broken over lines
-_TITLE = re.compile(
-    rf"(?:标题{_GAP}:{_GAP})?(?P<agency>[^\n\t:。;]{{0,40}}?){_GAP}(?P<year>(?:19|20)\d{{2}}){_GAP}年{_GAP}度?{_GAP}(?:的)?{_GAP}"
+_YEAR_OF = rf"(?P<year>(?:19|20)\d{{2}}){_GAP}年{_GAP}度?{_GAP}"
+_DISCLOSURE = (
     rf"(?:政{_GAP}府{_GAP})?(?:信{_GAP}息{_GAP}公{_GAP}开|政{_GAP}务{_GAP}公{_GAP}开)(?:{_GAP}工{_GAP}作)?{_GAP}"
-    rf"(?:年{_GAP}度{_GAP})?(?:工{_GAP}作{_GAP})?(?:报{_GAP}告|年{_GAP}报)"
 )
+_REPORT = rf"(?:年{_GAP}度{_GAP})?(?:工{_GAP}作{_GAP})?(?:的{_GAP})?(?:年{_GAP}度{_GAP})?(?:报{_GAP}告|年{_GAP}报)"
+_AGENCY = r"(?P<agency>[^\n\t:。;]{0,40}?)"
+# The title as reports print it, in each order of its parts (the first one found in the text is the title):
+# 某局2021年政府信息公开工作年度报告 · 2021年某局政府信息公开工作年度报告 · 某局政府信息公开工作2021年度报告
+_TITLES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"(?:标题{_GAP}:{_GAP})?{_AGENCY}{_GAP}{_YEAR_OF}(?:的)?{_GAP}{_DISCLOSURE}{_REPORT}",
+        rf"(?:标题{_GAP}:{_GAP})?{_YEAR_OF}(?P<agency>[^\t:。;]{{2,40}}?){_GAP}{_DISCLOSURE}{_REPORT}",
+        rf"(?:标题{_GAP}:{_GAP})?{_AGENCY}{_GAP}{_DISCLOSURE}{_YEAR_OF}(?:工{_GAP}作{_GAP})?(?:报{_GAP}告|年{_GAP}报)",
+    )
+)
+# A year written in Chinese numerals (二〇二一年), read as digits for finding the title (one character each).
+_CN_YEAR = re.compile(r"[一二][〇零0○一二三四五六七八九]{3}(?=\s*年)")
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+# A notice a report cites (关于编制2020年政府信息公开年度报告…的通知), not the report's own title.
+_NOTICE = re.compile(r"关于(?:编制|做好|报送|印发|开展)|的?(?:通知|函)")
 # What may stand before an agency name inside a sentence that carries the title (现公布…, 编制了…).
 _LEAD = re.compile(r".*(?:现公布|现将|公布|发布|编制了|编制|印发|制定|形成|根据|关于|[《“\"(),、])")
 _AGENCY_TAIL = re.compile(
@@ -83,19 +99,39 @@ def find_meta(doc: NormalizedDoc) -> Meta:
 
 def _from_title(head: str) -> tuple[int | None, str | None, int, int, str]:
     """(year, agency, start, end, the agency as printed) of the first title-like phrase that is not a cited
-    notice."""
-    for m in _TITLE.finditer(head):
-        before = head[max(0, m.start() - 12) : m.start()]
-        if "《" in before[-2:] or "关于" in m.group("agency"):
-            continue  # 《…关于编制2020年政府信息公开年度报告…的通知》: a notice, not this report's title
-        return int(m.group("year")), _clean_agency(m.group("agency")), m.start(), m.end(), m.group("agency")
-    return None, None, 0, 0, ""
+    notice, in any order of its parts; a year in Chinese numerals counts. A title with its year first or last
+    must name an agency (else ``2021年政府信息公开…`` of a sentence would read 政府 as one)."""
+    head = _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), head)
+    found = []
+    for order, rx in enumerate(_TITLES):
+        for m in rx.finditer(head):
+            printed = re.sub(r"关于\s*$", "", m.group("agency").strip())  # 某局关于2021年…的年度报告
+            agency = _clean_agency(printed)
+            if _cited_notice(head, m.start("year"), m.end(), printed) or (order and agency in (None, "政府")):
+                continue
+            found.append((m.start(), order, m, printed, agency))
+            break
+    if not found:
+        return None, None, 0, 0, ""
+    _, _, m, printed, agency = min(found, key=lambda f: f[:2])
+    return int(m.group("year")), agency, m.start(), m.end(), printed
+
+
+def _cited_notice(head: str, start: int, end: int, agency: str) -> bool:
+    """The phrase whose year is at ``start`` is a notice the report cites (《…关于编制2020年政府信息公开年度报告…的
+    通知》), not its title."""
+    opened = head.rfind("《", 0, start + 1)
+    if opened > head.rfind("》", 0, start):  # inside 《…》: a notice if what the brackets hold is one
+        closed = head.find("》", start)
+        return bool(_NOTICE.search(head[opened : closed if closed >= 0 else end + 12]))
+    return bool(_NOTICE.search(_LEAD.sub("", agency)) or _NOTICE.match(head, end))
 
 
 def _clean_agency(raw: str) -> str | None:
     name = re.sub(r"\s+", "", raw)
     name = _LEAD.sub("", name)
     name = re.sub(r"^[^\u4e00-\u9fff]+", "", name)  # markdown '#', list marks, quotes before the name
+    name = re.sub(r"[】\]」』]+$", "", name)  # 【某局】2021年…
     name = re.sub(r"^(?:标题:?|我|本|由|对|在|了)", "", name)
     if len(name) < 2 or not _AGENCY_TAIL.search(name) or not re.fullmatch(r"[\u4e00-\u9fff()]+", name):
         return None

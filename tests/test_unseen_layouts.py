@@ -250,6 +250,10 @@ _TITLES = (
     "{a}{y}年度政府信息公开工作年度报告",
     "{a}{y}年政府信息公开工作年度报告",
     "{a}{y}年政府信息公开年度报告",
+    "{y}年{a}政府信息公开工作年度报告",  # the year first
+    "{y}年度{a}政府信息公开工作年报",
+    "{a}政府信息公开工作{y}年度报告",  # the year last
+    "{a}关于{y}年政府信息公开工作的年度报告",
 )
 
 
@@ -283,6 +287,28 @@ def test_meta_comes_from_the_title_however_it_is_printed(
     body = f"\n一、总体情况\n{year}年,我单位认真贯彻落实政府信息公开条例,截至{year}年12月31日主动公开信息120条。\n"
     meta = _extract(head + printed + body).meta
     assert (meta.year, meta.agency) == (year, agency), printed
+
+
+_CITED = "根据《关于做好2021年政府信息公开工作年度报告编制工作的通知》"
+
+
+@pytest.mark.parametrize(
+    ("title", "year", "agency"),
+    [
+        ("黄石市审计局二〇二一年政府信息公开工作年度报告", 2021, "黄石市审计局"),  # a year in Chinese numerals
+        ("德阳市交通运输局二0二二年度政府信息公开工作年度报告", 2022, "德阳市交通运输局"),
+        ("《荆门市生态环境局2020年政府信息公开工作年度报告》", 2020, "荆门市生态环境局"),
+        ("【宜宾市人力资源和社会保障局】2023年政府信息公开工作年度报告", 2023, "宜宾市人力资源和社会保障局"),
+        (_CITED + ",现公布义乌市教育局2021年政府信息公开工作年度报告", 2021, "义乌市教育局"),
+        ("关于印发2021年政府信息公开工作年度报告的通知", 2021, None),  # a notice names no agency of a report
+    ],
+)
+def test_a_title_in_chinese_numerals_or_brackets_is_read_and_a_cited_notice_is_not(
+    title: str, year: int, agency: str | None
+):
+    body = "\n一、总体情况\n2021年,我单位认真贯彻落实政府信息公开条例。\n"
+    meta = _extract(title + body).meta
+    assert (meta.year, meta.agency) == (year, agency)
 
 
 @pytest.mark.parametrize(
