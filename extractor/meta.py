@@ -100,13 +100,14 @@ def find_meta(doc: NormalizedDoc) -> Meta:
 def _from_title(head: str) -> tuple[int | None, str | None, int, int, str]:
     """(year, agency, start, end, the agency as printed) of the first title-like phrase that is not a cited
     notice, in any order of its parts; a year in Chinese numerals counts. A title with its year first or last
-    must name an agency (else ``2021年政府信息公开…`` of a sentence would read 政府 as one)."""
+    must name an agency, on its line or the lines above (else ``2021年政府信息公开…`` of a sentence would read
+    政府 as one)."""
     head = _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), head)
     found = []
     for order, rx in enumerate(_TITLES):
         for m in rx.finditer(head):
             printed = re.sub(r"关于\s*$", "", m.group("agency").strip())  # 某局关于2021年…的年度报告
-            agency = _clean_agency(printed)
+            agency = _clean_agency(printed) or (_wrapped_agency(head, m.start(), printed, None) if order else None)
             if _cited_notice(head, m.start("year"), m.end(), printed) or (order and agency in (None, "政府")):
                 continue
             found.append((m.start(), order, m, printed, agency))
@@ -128,7 +129,7 @@ def _cited_notice(head: str, start: int, end: int, agency: str) -> bool:
 
 
 def _clean_agency(raw: str) -> str | None:
-    name = re.sub(r"\s+", "", raw)
+    name = re.sub(r"关于$", "", re.sub(r"\s+", "", raw))  # 某局关于2021年…的年度报告 (关于 after the name)
     name = _LEAD.sub("", name)
     name = re.sub(r"^[^\u4e00-\u9fff]+", "", name)  # markdown '#', list marks, quotes before the name
     name = re.sub(r"[】\]」』]+$", "", name)  # 【某局】2021年…

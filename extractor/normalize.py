@@ -285,14 +285,28 @@ _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
 _DATA_CELL = re.compile(rf"[ \t]*(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})[ \t]*")
 
 
+def _value_columns(rows: list[tuple[int, list[re.Match[str]]]]) -> dict[int, int]:
+    """For each markdown row shape (its number of cells), how many of the last cells are value columns: the most
+    cells, from the first value or blank marker to the end, that a row of that shape prints anywhere in the text
+    (a table's rows share a shape, however far apart page breaks put them)."""
+    widest: dict[int, int] = {}
+    for _, cells in rows:
+        data = [j for j, c in enumerate(cells) if _DATA_CELL.fullmatch(c.group())]
+        if data:
+            widest[len(cells)] = max(widest.get(len(cells), 0), len(cells) - data[0])
+    return widest
+
+
 def empty_field_edits(text: str) -> list[Edit]:
     """An empty cell of a table row printed as nothing is a blank cell: insert ``—`` so that the cells after it
     keep their places (an empty cell of a Word table exported as text or converted to markdown).
 
     - In a line of ≥ 3 tabs, an empty field between two tabs; and an empty last field (the line ends with a tab),
       unless every such line ends with one (then the tab ends rows, as some exports write them).
-    - In a markdown row (``| a | b |``) that holds a value or a blank marker, an empty cell after its first
-      non-empty one. Empty cells before it are the label columns of a row under a merged label, not cells."""
+    - In a markdown row (``| a | b |``) that holds a value or a blank marker, an empty cell among its value
+      columns: after its first value or blank marker, or among the last cells that rows of its shape fill with
+      values (``| 规章 |  | 3 |`` beside rows of two values). Empty cells before those are label columns (a label
+      merged over two columns, a row under a merged group label), not cells."""
     edits: list[Edit] = []
     rows = list(_EMPTY_FIELD.finditer(text))
     closing_tab = bool(rows) and all(line.group().rstrip(" ").endswith("\t") for line in rows)
@@ -304,16 +318,16 @@ def empty_field_edits(text: str) -> list[Edit]:
         if body.endswith("\t") and not closing_tab and body.strip("\t "):
             pos = line.start() + len(body)
             edits.append((pos, pos, BLANK_MARK))
-    for row in _PIPE_ROW.finditer(text):
-        cells = list(re.finditer(r"(?<=\|)[^|\n]*(?=\|)", row.group()))
-        if not any(_DATA_CELL.fullmatch(c.group()) for c in cells):
+    rows = [(row.start(), list(re.finditer(r"(?<=\|)[^|\n]*(?=\|)", row.group()))) for row in _PIPE_ROW.finditer(text)]
+    width = _value_columns(rows)
+    for start, cells in rows:
+        data = [i for i, c in enumerate(cells) if _DATA_CELL.fullmatch(c.group())]
+        if not data:
             continue  # a header row: its empty cells are spans of merged headers
-        seen_content = False
-        for c in cells:
-            if c.group().strip():
-                seen_content = True
-            elif seen_content:
-                pos = row.start() + c.start() + len(c.group()) // 2
+        first = min(data[0], max(1, len(cells) - width[len(cells)]))  # the first cell is a label's, never a value
+        for c in cells[first:]:
+            if not c.group().strip():
+                pos = start + c.start() + len(c.group()) // 2
                 edits.append((pos, pos, BLANK_MARK))
     return sorted(set(edits))  # a line both tabbed and piped is marked once
 

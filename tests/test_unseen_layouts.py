@@ -438,7 +438,11 @@ def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
     from extractor.normalize import empty_field_edits
 
     assert empty_field_edits("| 申请人情况 |  |  | 法人或其他组织 |  |\n") == []
-    assert len(empty_field_edits("|  | 规章 |  | 3 |\n")) == 1  # the empty cell before the label is no cell
+    table = "|  | 规章 | 1 | 3 |\n|  | 规范性文件 |  | 3 |\n|  | 行政许可 |  |  |\n"
+    # the empty cells before the labels are label columns; 规范性文件's first value column is empty
+    assert [at for at, _, _ in empty_field_edits(table)] == [table.index("|  | 3 |\n|  | 行政") + 2]
+    merged = "| 一、本年新收 |  | 2 | 3 |\n| (三)不予公开 | 1.属于国家秘密 | 0 | 0 |\n"
+    assert empty_field_edits(merged) == []  # a label merged over two columns: its second is no cell
 
 
 @pytest.mark.parametrize(
@@ -446,7 +450,7 @@ def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
     [
         ("|法人或其<br>他组织|3|", "|法人或其他组织|3|"),  # a converter's line wrap inside a cell: the text runs on
         ("| **规章** | __3__ |", "| 规章 | 3 |"),
-        ("| 规章 | &nbsp; | 3 |", "| 规章 | — | 3 |"),  # an entity for an empty cell: a blank cell
+        ("| 规章 | 1 | 3 |\n| 规范性文件 | &nbsp; | 3 |", "| 规章 | 1 | 3 |\n| 规范性文件 | — | 3 |"),  # an empty cell
         ("规章<br/>3<BR />5", "规章\n3\n5"),  # outside a markdown row a break is a line break
         ("共**5**件 a&amp;b", "共**5**件 a&b"),  # emphasis is stripped only around a markdown cell's text
     ],

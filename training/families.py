@@ -17,7 +17,8 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``empty_cells``: in tab-separated and markdown tables, blank cells and some zero cells printed as nothing
   (``规章\t\t3\t``, ``| 规章 |  | 3 |``), as Word tables exported to text or converted to markdown print them;
 - ``converter_markup``: markdown tables as document converters write them: ``<br>`` where a cell's text wraps
-  (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``) and ``&nbsp;`` for a blank cell;
+  (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``), ``&nbsp;`` for a blank cell, and in half
+  of them a label merged over two label columns printed with an empty cell after it (``| 一、本年新收… |  | 5 |``);
 - ``count_units``: counts of tables 二 and 三 printed with their unit in the cell (``5件``, ``3个``).
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
@@ -26,6 +27,7 @@ Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 
 from extractor import template as tpl
@@ -264,6 +266,12 @@ def empty_cells(report: SynthReport, rng: random.Random) -> SynthReport:
 def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
     if report.style.layout not in LAYOUTS_OF["converter_markup"]:
         return report
+    if rng.random() < 0.5:  # the template's labels merged over two columns: a lone label gets an empty cell
+        for sp in sorted((s for s in report.spans if s.label == "ROW"), key=lambda s: s.start, reverse=True):
+            line_start = report.text.rfind("\n", 0, sp.start) + 1
+            lone = not report.text[line_start : sp.start].strip("| ")
+            if lone and re.match(r"\|\s*(?:[+\-]?\d|—|/|\\|无|-)", report.text[sp.end : sp.end + 4]):
+                report = edit(report, sp.end, sp.end, "| ")
     blanks = {(sp.start, sp.end) for sp in report.spans if sp.label == "BLANK"}
     for sp in sorted(report.spans, key=lambda s: s.start, reverse=True):
         if (sp.start, sp.end) in blanks and rng.random() < 0.5:
