@@ -318,9 +318,11 @@ def empty_field_edits(text: str) -> list[Edit]:
         if body.endswith("\t") and not closing_tab and body.strip("\t "):
             pos = line.start() + len(body)
             edits.append((pos, pos, BLANK_MARK))
-    rows = [(row.start(), list(re.finditer(r"(?<=\|)[^|\n]*(?=\|)", row.group()))) for row in _PIPE_ROW.finditer(text)]
-    width = _value_columns(rows)
-    for start, cells in rows:
+    pipe_rows = [
+        (row.start(), list(re.finditer(r"(?<=\|)[^|\n]*(?=\|)", row.group()))) for row in _PIPE_ROW.finditer(text)
+    ]
+    width = _value_columns(pipe_rows)
+    for start, cells in pipe_rows:
         data = [i for i, c in enumerate(cells) if _DATA_CELL.fullmatch(c.group())]
         if not data:
             continue  # a header row: its empty cells are spans of merged headers
@@ -416,6 +418,10 @@ def _columns(rows: list[Row]) -> list[float]:
     return [sum(x for x, _ in c) / len(c) for c in clusters if len({i for _, i in c} & wide) >= 2]
 
 
+def _nearest(columns: list[float], x: float) -> int:
+    return min(range(len(columns)), key=lambda j: abs(x - columns[j]))
+
+
 def _grid_inserts(rows: list[Row]) -> list[Edit]:
     columns = _columns(rows)
     if len(columns) < 2:
@@ -423,7 +429,7 @@ def _grid_inserts(rows: list[Row]) -> list[Edit]:
     height = sorted(h for r in rows for *_, h in r)[len(rows) // 2] or 1.0
     edits: list[Edit] = []
     for row in rows:
-        places = [min(range(len(columns)), key=lambda j, x=x: abs(x - columns[j])) for _, _, x, _ in row]
+        places = [_nearest(columns, x) for _, _, x, _ in row]
         fits = all(abs(x - columns[j]) < COLUMN_GAP * height for (_, _, x, _), j in zip(row, places, strict=True))
         if len(row) == len(columns) or not fits or places != sorted(set(places)):
             continue
