@@ -9,6 +9,7 @@ lines re-joined (``商业\\n企业``), runs of spaces collapsed.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -91,8 +92,6 @@ def markup_edits(text: str) -> list[Edit]:
     elsewhere), emphasis around a markdown cell's text, and entity references (``&nbsp;`` → a space)."""
     if "<" not in text and "&" not in text and "|" not in text:
         return []
-    import html
-
     rows = [m.span() for m in _PIPE_LINE.finditer(text)] if "|" in text else []
     starts = [a for a, _ in rows]
     edits: list[Edit] = []
