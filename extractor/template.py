@@ -462,7 +462,7 @@ def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> 
     """The number ``text[start:end]`` is a date, a share or a counted figure of the prose (``PROSE_FIGURE``
     follows it): never a cell. But a count with its unit that fills a cell is a cell's value printed with its
     unit: layout, a label (``after_label``) or the previous cell's unit before it, layout, the end or the next
-    number after it (``\t5件\t``, ``规章5件3件``)."""
+    number after it (``\\t5件\\t``, ``规章5件3件``)."""
     if not PROSE_FIGURE.match(text, end):
         return False
     if not _CELL_COUNT.match(text, end):
