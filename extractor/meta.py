@@ -177,7 +177,7 @@ def _wrapped_agency(head: str, start: int, printed: str, agency: str | None) -> 
         above = _LEAD.sub("", raw)
         if not _NAME_LINE.fullmatch(above):
             break
-        whole_above = bool(_AGENCY_TAIL.search(above)) and not _BARE_PLACE.fullmatch(above)
+        whole_above = len(above) >= 3 and bool(_AGENCY_TAIL.search(above)) and not _BARE_PLACE.fullmatch(above)
         if whole_above and len(name) >= 4 and _AGENCY_TAIL.search(name):
             break
         name, pos, joined = above + name, above_start, True

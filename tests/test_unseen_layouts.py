@@ -301,6 +301,7 @@ _CITED = "根据《关于做好2021年政府信息公开工作年度报告编制
         ("【宜宾市人力资源和社会保障局】2023年政府信息公开工作年度报告", 2023, "宜宾市人力资源和社会保障局"),
         (_CITED + ",现公布义乌市教育局2021年政府信息公开工作年度报告", 2021, "义乌市教育局"),
         ("关于印发2021年政府信息公开工作年度报告的通知", 2021, None),  # a notice names no agency of a report
+        ("旬阳\n县\n人民政府办公室2019年度政府信息公开工作年度报告", 2019, "旬阳县人民政府办公室"),  # broken twice
     ],
 )
 def test_a_title_in_chinese_numerals_or_brackets_is_read_and_a_cited_notice_is_not(
