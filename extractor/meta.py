@@ -106,7 +106,7 @@ def _from_title(head: str) -> tuple[int | None, str | None, int, int, str]:
     found = []
     for order, rx in enumerate(_TITLES):
         for m in rx.finditer(head):
-            printed = re.sub(r"关于\s*$", "", m.group("agency").strip())  # 某局关于2021年…的年度报告
+            printed = m.group("agency").strip()
             agency = _clean_agency(printed) or (_wrapped_agency(head, m.start(), printed, None) if order else None)
             if _cited_notice(head, m.start("year"), m.end(), printed) or (order and agency in (None, "政府")):
                 continue

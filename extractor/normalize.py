@@ -22,6 +22,8 @@ from extractor.segment import find_headings
 from extractor.types import Layout, NormalizedDoc, Repair, SourceDoc
 
 Edit = tuple[int, int, str]  # replace text[start:end] by the string
+# A cell's value as a table prints it: a number (money with its unit) or a blank marker.
+_VALUE = rf"(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})"
 
 
 class Moved(str):
@@ -83,7 +85,6 @@ def mojibake_edits(text: str) -> list[Edit]:
 # cell's text runs on. Elsewhere it is a line break.
 _BREAK_TAG = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
-_PIPE_LINE = re.compile(r"(?m)^[ \t]*\|[^\n]*\|[ \t]*$")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=[^\s*_|])([^|\n]*?[^\s*_|])\1")
 
 
@@ -92,7 +93,7 @@ def markup_edits(text: str) -> list[Edit]:
     elsewhere), emphasis around a markdown cell's text, and entity references (``&nbsp;`` → a space)."""
     if "<" not in text and "&" not in text and "|" not in text:
         return []
-    rows = [m.span() for m in _PIPE_LINE.finditer(text)] if "|" in text else []
+    rows = [m.span() for m in _PIPE_ROW.finditer(text)] if "|" in text else []
     starts = [a for a, _ in rows]
     edits: list[Edit] = []
     for m in _BREAK_TAG.finditer(text):
@@ -250,7 +251,6 @@ def rejoin_edits(text: str) -> list[Edit]:
 
 
 # ---- labels wrapped around their values -----------------------------------------------------
-_VALUE = rf"(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})"
 _VALUES_LINE = re.compile(rf"[ \t|]*{_VALUE}(?:[ \t|]+{_VALUE})*[ \t|]*")
 _LABEL_TAIL = re.compile(r"[ \t]*([^\d\s|]{1,40})[ \t]*")
 
@@ -281,7 +281,7 @@ def wrapped_label_edits(text: str) -> list[Edit]:
 
 # ---- empty cells of table rows ---------------------------------------------------------------
 _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
-_DATA_CELL = re.compile(rf"[ \t]*(?:[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern})[ \t]*")
+_DATA_CELL = re.compile(rf"[ \t]*{_VALUE}[ \t]*")
 
 
 def _value_columns(rows: list[tuple[int, list[re.Match[str]]]]) -> dict[int, int]:
@@ -351,7 +351,7 @@ def whitespace_edits(text: str) -> list[Edit]:
 # values' horizontal centres fall into columns, and a row with fewer values than the block has columns has a
 # blank cell in each column none of its values sits in. The columns are the template's: header lines are found
 # by its printed column words.
-_VALUE_TOKEN = re.compile(rf"[+\-]?\d+(?:\.\d+)?(?:万元|元)?|{tpl.BLANK_MARKER.pattern}")
+_VALUE_TOKEN = re.compile(_VALUE)
 COLUMN_GAP = 1.2  # centres of one column lie closer than this many character heights; columns lie farther apart
 
 Row = list[tuple[int, int, float, float]]  # a row's value tokens: start, end, centre x, character height
@@ -402,10 +402,15 @@ def _blocks(text: str, offsets: OffsetMap, layout: Layout) -> list[list[Row]]:
     return [b for b in blocks if len(b) >= 2]
 
 
-def _columns(rows: list[Row]) -> list[float]:
+def _height(rows: list[Row]) -> float:
+    """The median character height of a block's values."""
+    heights = sorted(h for r in rows for *_, h in r)
+    return heights[len(heights) // 2] or 1.0
+
+
+def _columns(rows: list[Row], height: float) -> list[float]:
     """The block's columns: centres closer than ``COLUMN_GAP`` character heights clustered, each cluster met in
     two rows of two values or more (a running header's page number, a value alone on its line, is no column)."""
-    height = sorted(h for r in rows for *_, h in r)[len(rows) // 2] or 1.0
     placed = sorted((x, i) for i, r in enumerate(rows) for _, _, x, _ in r)
     clusters: list[list[tuple[float, int]]] = []
     for x, i in placed:
@@ -422,10 +427,10 @@ def _nearest(columns: list[float], x: float) -> int:
 
 
 def _grid_inserts(rows: list[Row]) -> list[Edit]:
-    columns = _columns(rows)
+    height = _height(rows)
+    columns = _columns(rows, height)
     if len(columns) < 2:
         return []
-    height = sorted(h for r in rows for *_, h in r)[len(rows) // 2] or 1.0
     edits: list[Edit] = []
     for row in rows:
         places = [_nearest(columns, x) for _, _, x, _ in row]

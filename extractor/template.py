@@ -454,7 +454,7 @@ PROSE_FIGURE = re.compile(r"[ \t]*[年月日%件条个项次篇]")
 # A count printed with its unit as a whole cell of a table row (``| 5件 |``, ``规章\t3个\t0个``, a glued
 # ``规章5件3件``): a cell after all. After the unit: layout, the end, or the next cell (a number, a blank marker).
 COUNT_UNITS = "件条个项次篇"
-_CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|[—/\\-]|无))")
+_CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|{BLANK_MARKER.pattern}))")
 _CELL_EDGE = "\t|\n "
 
 

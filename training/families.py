@@ -263,6 +263,9 @@ def empty_cells(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+_CELL_AFTER = re.compile(rf"\|\s*(?:[+\-]?\d|{tpl.BLANK_MARKER.pattern})")  # a label's cell, then a value's
+
+
 def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
     if report.style.layout not in LAYOUTS_OF["converter_markup"]:
         return report
@@ -270,7 +273,7 @@ def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
         for sp in sorted((s for s in report.spans if s.label == "ROW"), key=lambda s: s.start, reverse=True):
             line_start = report.text.rfind("\n", 0, sp.start) + 1
             lone = not report.text[line_start : sp.start].strip("| ")
-            if lone and re.match(r"\|\s*(?:[+\-]?\d|—|/|\\|无|-)", report.text[sp.end : sp.end + 4]):
+            if lone and _CELL_AFTER.match(report.text, sp.end):
                 report = edit(report, sp.end, sp.end, "| ")
     blanks = {(sp.start, sp.end) for sp in report.spans if sp.label == "BLANK"}
     for sp in sorted(report.spans, key=lambda s: s.start, reverse=True):

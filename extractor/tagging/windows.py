@@ -74,12 +74,6 @@ def read_manifest(path: Path) -> Manifest:
     return manifest if manifest.model_id else manifest.model_copy(update={"model_id": path.name})
 
 
-def predict_spans(text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int) -> list[Span]:
-    """The spans of ``text``: windowed predictions, constrained decoding, VALUE, ROW and BLANK spans made whole."""
-    tags, scores = predict_windows(text, vocab, run, window, stride, batch_size)
-    return whole_blanks(text, whole_labels(text, whole_numbers(text, tags_to_spans(tags, scores))))
-
-
 def spans_of(text: str, dist: np.ndarray, tags: np.ndarray) -> list[Span]:
     """The spans a decoding (``tags``, one label index per character) gives ``text``, made whole."""
     names = [LABELS[i] for i in tags.tolist()]
