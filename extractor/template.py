@@ -458,6 +458,12 @@ _CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|
 _CELL_EDGE = "\t|\n "
 
 
+def cell_count_unit(text: str, end: int) -> re.Match[str] | None:
+    """The count unit right after a number ending at ``end``, if it closes the number's cell (layout, the end or
+    the next number after it: ``5件\t``, ``5件3件``); it then belongs to the value, never to a label."""
+    return _CELL_COUNT.match(text, end)
+
+
 def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> bool:
     """The number ``text[start:end]`` is a date, a share or a counted figure of the prose (``PROSE_FIGURE``
     follows it): never a cell. But a count with its unit that fills a cell is a cell's value printed with its
@@ -465,7 +471,7 @@ def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> 
     number after it (``\\t5件\\t``, ``规章5件3件``)."""
     if not PROSE_FIGURE.match(text, end):
         return False
-    if not _CELL_COUNT.match(text, end):
+    if not cell_count_unit(text, end):
         return True
     before = text[start - 1] if start else "\n"
     unit_before = start >= 2 and before in COUNT_UNITS and text[start - 2].isdigit()
@@ -490,7 +496,8 @@ def table_rows(table: str, layout: str) -> tuple[RowDef, ...]:
 
 
 # ---- derived from the printed template --------------------------------------------------------
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|\d+\.)")
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|\d+\.)")
+"""A printed label's numbering (序号): ``一、``, ``(三)``, ``2.``."""
 _NOTE = re.compile(r"[(]([^()]{4,})[)]$")  # a printed note after a label: (区分处理的,只计这一情形,…)
 
 
@@ -511,7 +518,7 @@ def join_terms() -> tuple[str, ...]:
     and the variants reports print. Terms of one character pair ``其他`` are too common in prose to join."""
     terms: list[str] = []
     for label in [*_printed_labels(), *JOIN_VARIANTS]:
-        bare = _NUMBERING.sub("", label)
+        bare = NUMBERING.sub("", label)
         note = _NOTE.search(bare)
         terms += [label, bare]
         if note:

@@ -123,3 +123,65 @@ def test_a_value_span_without_a_digit_is_no_value():
     text = "社会\t12"
     spans = _spans(text, [("社", "COL"), ("会", "VALUE"), ("12", "VALUE")])
     assert [text[s.start : s.end] for s in whole_numbers(text, spans) if s.label == "VALUE"] == ["12"]
+
+
+def _decode(text: str, dist: np.ndarray) -> list[tuple[str, str]]:
+    from extractor.tagging.windows import conventional, spans_of
+
+    dist = conventional(text, dist)
+    return [(text[s.start : s.end], s.label) for s in spans_of(text, dist, viterbi(dist))]
+
+
+def _confident(text: str, tags: list[str], p: float = 0.9) -> np.ndarray:
+    """A distribution that puts ``p`` on each character's tag and spreads the rest."""
+    dist = np.full((len(text), N), (1 - p) / (N - 1))
+    for i, tag in enumerate(tags):
+        dist[i, LABELS.index(tag)] = p
+    return dist
+
+
+def test_a_digit_the_model_reads_as_starting_a_new_value_inside_a_run_continues_the_run():
+    text = "\n173件\n"
+    dist = _confident(text, ["O", "B-VALUE", "B-VALUE", "I-VALUE", "B-NOISE", "O"])
+    assert _decode(text, dist) == [("173", "VALUE")]  # was 1 | 73件 read as noise
+
+
+@given(
+    st.sampled_from("件条个项次篇"),
+    st.integers(0, 9999),
+    st.sampled_from(["\n", "\t", "|"]),
+    st.sampled_from(["O", "NOISE"]),
+    st.sampled_from(["O", "B-ROW", "I-NOISE"]),
+)
+def test_a_count_with_its_unit_filling_its_cell_is_a_value_whatever_the_model_made_of_it(
+    unit: str, n: int, edge: str, digits_read_as: str, unit_read_as: str
+):
+    text = f"{edge}{n}{unit}{edge}"
+    digits = len(str(n))
+    read = ["O"] * digits if digits_read_as == "O" else ["B-NOISE"] + ["I-NOISE"] * (digits - 1)
+    unit_tag = "O" if unit_read_as == "I-NOISE" and digits_read_as == "O" else unit_read_as
+    dist = _confident(text, ["O", *read, unit_tag, "O"], p=0.8)
+    assert _decode(text, dist) == [(str(n), "VALUE")]
+
+
+def test_a_count_the_model_reads_as_a_labels_digits_stays_a_label():
+    text = "\n2件\n"
+    assert _decode(text, _confident(text, ["O", "B-ROW", "I-ROW", "O"])) == [("2件", "ROW")]
+
+
+def test_a_count_of_the_prose_stays_what_the_model_read():
+    text = "全年共受理申请15件,办结14件。"
+    tags = ["O"] * len(text)
+    assert _decode(text, _confident(text, tags)) == []
+
+
+def test_a_label_the_model_cut_in_two_is_one_label_unless_the_second_part_has_its_own_numbering():
+    from extractor.tagging.alignment import whole_labels
+
+    text = "|3.其他|0|\n2.其他法律行政法规禁止公开\n(三)不予公开1.属于国家秘密\n3.其他 0\n总计 5 4.属于"
+    spans = _spans(text, [("3.", "ROW"), ("其他", "ROW"), ("0", "VALUE"), ("2.其他法律", "ROW"),
+                          ("行政法规禁止公开", "ROW"), ("(三)不予公开", "ROW"), ("1.属于国家秘密", "ROW"),
+                          ("3", "ROW"), ("其他", "ROW"), ("总计", "ROW"), ("5", "VALUE"), ("4", "ROW"),
+                          ("属于", "ROW")])  # fmt: skip
+    got = [text[s.start : s.end] for s in whole_labels(text, spans) if s.label == "ROW"]
+    assert got == ["3.其他", "2.其他法律行政法规禁止公开", "(三)不予公开", "1.属于国家秘密", "3.其他", "总计", "4.属于"]

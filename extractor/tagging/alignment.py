@@ -133,7 +133,9 @@ def _ideograph(ch: str) -> bool:
 def whole_labels(text: str, spans: Sequence[Span]) -> list[Span]:
     """ROW spans made whole under the label convention that a printed label is one span: a ROW grows over the
     untagged Chinese characters touching it (``行政`` + ``奖励`` → ``行政奖励``, a row the template lacks, which
-    then owns its values instead of leaving them to the next row's label)."""
+    then owns its values instead of leaving them to the next row's label); and a ROW touching the ROW before it
+    continues that label unless it starts with a numbering of its own (``3.`` + ``其他``, ``2.其他法律`` +
+    ``行政法规禁止公开``, ``3`` + ``.`` + ``其他``; but ``(三)不予公开`` + ``1.属于国家秘密`` stay two)."""
     ordered, covered = _covered(text, spans)
 
     def free(i: int) -> bool:
@@ -151,8 +153,28 @@ def whole_labels(text: str, spans: Sequence[Span]) -> list[Span]:
         while free(start - 1):
             covered[start - 1] = True
             start -= 1
+        prev = out[-1] if out else None
+        if prev is not None and prev.label == "ROW" and _continues(text, prev, start, end, covered):
+            out[-1] = Span(prev.start, end, "ROW", min(prev.score, sp.score))
+            continue
         out.append(Span(start, end, "ROW", sp.score))
     return out
+
+
+def _continues(text: str, prev: Span, start: int, end: int, covered: list[bool]) -> bool:
+    """The ROW at ``[start, end)`` continues the label ``prev``: it touches it and has no numbering of its own, or
+    only the untagged punctuation of ``prev``'s numbering lies between them (``3`` ``.`` ``其他``)."""
+    if tpl.NUMBERING.match(text[start:end]):
+        return False
+    if prev.end == start:
+        return True
+    numbering = tpl.NUMBERING.match(text[prev.start : end])
+    return (
+        numbering is not None
+        and prev.start + numbering.end() <= start
+        and not any(covered[prev.end : start])
+        and not any(ch.isspace() for ch in text[prev.end : start])
+    )
 
 
 def whole_blanks(text: str, spans: Sequence[Span]) -> list[Span]:

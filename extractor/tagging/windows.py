@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from extractor import template as tpl
 from extractor.errors import ModelLoadError
 from extractor.labels import LABEL_SET_VERSION, LABELS
 from extractor.segment import tagged_stretches
@@ -85,7 +86,7 @@ def predict_windows(
     text: str, vocab: CharVocab, run: Backend, window: int, stride: int, batch_size: int
 ) -> tuple[list[str], list[float]]:
     """One BIO tag and its probability per character of ``text``."""
-    dist = predict_distribution(text, vocab, run, window, stride, batch_size)
+    dist = conventional(text, predict_distribution(text, vocab, run, window, stride, batch_size))
     tags = viterbi(dist)
     return [LABELS[i] for i in tags.tolist()], dist[np.arange(len(tags)), tags].tolist()
 
@@ -117,6 +118,44 @@ def predict_distribution(
             best[s:e] = np.where(better, centrality, best[s:e])
             dist[s:e] = np.where(better[:, None], out[r, 1 : e - s + 1], dist[s:e])
     return dist
+
+
+_B_VALUE, _I_VALUE, _O = (LABELS.index(t) for t in ("B-VALUE", "I-VALUE", "O"))
+_NOT_A_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]
+
+
+def conventional(text: str, dist: np.ndarray) -> np.ndarray:
+    """``dist`` (``[characters, labels]`` for ``text``) under the label convention, before decoding: inside a
+    digit run a value does not start (a glued run is one VALUE span, split later by the table's arithmetic), so a
+    digit after a digit has its B-VALUE probability as I-VALUE; a count's unit that closes its cell (``173件``
+    then a line break) belongs to the value, so it carries no label; and a count with its unit that fills its
+    cell (``template.prose_figure``: layout before it too, or the next cell glued after it: ``规章27件48件``) is a
+    cell, so the probability that it is no cell (O, NOISE) is its VALUE's, as the rule tagger reads it. Without
+    this the decoder, which may not start a value right after one, gave ``73件`` of ``173件`` to whatever label
+    came next, a label after a unit (``件``) pulled the count into it, and counts the model had not learnt with a
+    unit were passed over."""
+    out = dist.copy()
+    digit = np.fromiter((ch.isdigit() for ch in text), dtype=bool, count=len(text))
+    inside = np.zeros(len(text), dtype=bool)
+    inside[1:] = digit[1:] & digit[:-1]
+    out[inside, _I_VALUE] += out[inside, _B_VALUE]
+    out[inside, _B_VALUE] = 0.0
+    starts = np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
+    ends = np.flatnonzero(digit & ~np.concatenate((digit[1:], [False]))) + 1
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        unit = tpl.cell_count_unit(text, end)
+        if not unit:
+            continue
+        at = unit.end() - 1  # the unit character (spaces before it keep their tags)
+        out[at] = 0.0
+        out[at, _O] = 1.0
+        nxt = unit.end()
+        glued = nxt < len(text) and (text[nxt].isdigit() or bool(tpl.BLANK_MARKER.match(text, nxt)))
+        if not tpl.prose_figure(text, start, end, after_label=glued):  # it fills its cell: a value (or a label's)
+            out[start, _B_VALUE] += out[start, _NOT_A_CELL].sum()
+            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, _NOT_A_CELL].sum(-1)
+            out[start:end, _NOT_A_CELL] = 0.0
+    return out
 
 
 def _allowed() -> np.ndarray:
@@ -179,10 +218,9 @@ def predict_doc(
     spans: list[Span] = []
     kept: list[TagDistribution] = []
     for lo, hi in tagged_stretches(doc.text, doc.headings):
-        dist = predict_distribution(doc.text[lo:hi], vocab, run, window, stride, batch_size)
+        text = doc.text[lo:hi]
+        dist = conventional(text, predict_distribution(text, vocab, run, window, stride, batch_size))
         tags = viterbi(dist)
         kept.append(TagDistribution(lo, dist, tags))
-        spans.extend(
-            Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in spans_of(doc.text[lo:hi], dist, tags)
-        )
+        spans.extend(Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in spans_of(text, dist, tags))
     return TaggedDoc(doc=doc, spans=tuple(spans), tagger=tagger, distributions=tuple(kept))
