@@ -13,6 +13,7 @@ from collections import Counter
 from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
+from extractor.tagging import Tagger
 from extractor.tagging.load import load_tagger
 from training.families import FAMILIES, with_family
 from training.synth import generate
@@ -20,9 +21,14 @@ from training.synth import generate
 FIRST_SEED = 5_000_000  # far from training seeds (0…) and the other held-out sets (1_000_000…, 3_000_000…)
 
 
-def tally(reports: int, families: tuple[str, ...] = FAMILIES) -> Counter[tuple[str, str, str]]:
-    model, rules = load_tagger("model"), load_tagger("rules")
-    readers = {"model": (model, None), "rules": (rules, None), "model+rules": (model, rules)}
+def tally(
+    reports: int, families: tuple[str, ...] = FAMILIES, readers: dict[str, tuple[Tagger, Tagger | None]] | None = None
+) -> Counter[tuple[str, str, str]]:
+    """Counts per (family, reader, what); the readers are (tagger, cross-check) pairs, by default the shipped
+    model alone, the rules alone and the two together."""
+    if readers is None:
+        model, rules = load_tagger("model"), load_tagger("rules")
+        readers = {"model": (model, None), "rules": (rules, None), "model+rules": (model, rules)}
     counts: Counter[tuple[str, str, str]] = Counter()
     for seed in range(FIRST_SEED, FIRST_SEED + reports):
         for family in families:

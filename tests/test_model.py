@@ -110,6 +110,42 @@ def test_a_student_distilled_from_a_model_reads_as_it_does(trained, tmp_path: Pa
         assert sum(a == b for a, b in zip(want, got, strict=True)) >= 0.95 * len(want)
 
 
+def _pretrained(steps: int):
+    from training.pretrain import PretrainConfig, pretrain
+
+    config = PretrainConfig(hidden=64, layers=1, heads=2, intermediate=128, window=48, stride=32, steps=steps,
+                            batch_size=8, lr=3e-3, min_count=1, seed=3)  # fmt: skip
+    texts = [normalize(source_from_bytes("t.txt", t.encode("utf-8"))).text for t in DOCS]
+    return (*pretrain(texts * 4, config), texts, config)
+
+
+def test_masked_character_pretraining_learns_to_restore_hidden_characters():
+    from training.pretrain import masked_loss
+
+    trained, vocab, texts, config = _pretrained(300)
+    untrained, _, _, _ = _pretrained(0)
+    assert masked_loss(trained, vocab, texts, config) < 0.5 * masked_loss(untrained, vocab, texts, config)
+
+
+def test_a_tagger_starts_from_a_pretrained_encoder_and_learns_its_tags_from_there(tmp_path: Path, tagger):
+    import torch
+
+    from training.pretrain import save_encoder
+    from training.train import train
+
+    encoder, vocab, _, _ = _pretrained(100)
+    save_encoder(encoder, vocab, tmp_path / "encoder")
+    examples = _silver(tagger)
+    still = train(examples, _tiny(steps=1, lr=0.0, encoder_from=str(tmp_path / "encoder")))
+    assert still.vocab == vocab
+    embeddings = still.model.bert.embeddings.word_embeddings.weight
+    assert torch.equal(embeddings, encoder.bert.embeddings.word_embeddings.weight)
+    tuned = train(examples, _tiny(encoder_from=str(tmp_path / "encoder")))
+    for text, spans in examples:
+        got = {(s.start, s.end, s.label) for s in tags_to_spans(tuned.predict(text)[0])}
+        assert {(s.start, s.end, s.label) for s in spans if s.label in ("VALUE", "BLANK")} <= got
+
+
 def test_onnx_runtime_tags_exactly_like_torch(trained, tmp_path: Path):
     pytest.importorskip("onnxruntime")
     from extractor.tagging.onnx import OnnxTagger

@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 Example = tuple[str, Sequence[Span]]
 
 
-class TrainConfig(BaseModel):
+class Architecture(BaseModel):
+    """The encoder's shape and the windows it reads, shared by tagging and masked-character pretraining."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     hidden: int = 256
@@ -36,6 +38,9 @@ class TrainConfig(BaseModel):
     intermediate: int = 1024
     window: int = 510
     stride: int = 384
+
+
+class TrainConfig(Architecture):
     epochs: int = 3
     steps: int | None = None
     batch_size: int = 16
@@ -45,6 +50,9 @@ class TrainConfig(BaseModel):
     model_id: str = "xxgk-char-bert"
     device: str = "auto"  # auto | cpu | cuda
     init_from: str | None = None  # continue from this model directory (its weights and vocabulary)
+    # start from this masked-character encoder (training/pretrain.py: its architecture, weights and vocabulary;
+    # the tag classifier is new), instead of random weights
+    encoder_from: str | None = None
     # Distillation: a model directory whose tag distributions the model also learns (a smaller student
     # trained to read as a bigger teacher does), with this weight against the labels, at this temperature.
     teacher: str | None = None
@@ -76,6 +84,21 @@ class RunConfig(BaseModel):
     def load(cls, path: Path) -> RunConfig:
         with path.open("rb") as fh:
             return cls.model_validate(tomllib.load(fh))
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` is CUDA when there is one, else the CPU; any other name is taken as it is."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def linear_schedule(optimizer: torch.optim.Optimizer, total: int, warmup: float) -> torch.optim.lr_scheduler.LambdaLR:
+    """A linear warm-up over ``warmup`` of the ``total`` steps, then a linear decay to 0."""
+    warm = max(1, int(total * warmup))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    )
 
 
 def build_model(config: TrainConfig, vocab_size: int) -> BertForTokenClassification:
@@ -116,18 +139,17 @@ def train(
     """Train from scratch; ``progress(step, total, loss)`` is called after every step."""
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
-    device = torch.device(
-        "cuda"
-        if config.device == "auto" and torch.cuda.is_available()
-        else "cpu"
-        if config.device == "auto"
-        else config.device
-    )
+    device = pick_device(config.device)
     taught = TransformersTagger.load(Path(config.teacher)) if config.teacher else None
     teacher = taught.model.to(device).eval() if taught else None
     if config.init_from:
         start = TransformersTagger.load(Path(config.init_from))
         vocab, model = start.vocab, start.model.train().to(device)
+    elif config.encoder_from:
+        vocab = CharVocab.load(Path(config.encoder_from) / "vocab.json")
+        model = BertForTokenClassification.from_pretrained(
+            config.encoder_from, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, local_files_only=True
+        ).to(device)
     else:
         vocab = taught.vocab if taught else vocab or CharVocab.build(text for text, _ in examples)
         model = build_model(config, len(vocab)).to(device)
@@ -137,10 +159,7 @@ def train(
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch
-    warm = max(1, int(total * config.warmup))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
-    )
+    schedule = linear_schedule(optimizer, total, config.warmup)
     pad = vocab.index["[PAD]"]
     model.train()
     order: list[int] = []

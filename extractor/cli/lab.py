@@ -201,8 +201,41 @@ def model_rollback(
     typer.echo(f"{entry.model_id} is the default again", err=True)
 
 
+def pretrain(
+    output: Annotated[Path, typer.Option("-o", "--output", help="encoder directory to write")],
+    real: Annotated[
+        list[Path] | None, typer.Argument(help="real reports (any format) whose text to learn from")
+    ] = None,
+    synthetic: Annotated[int, typer.Option(help="generated reports (all layout families), unlabelled")] = 1500,
+    steps: Annotated[int, typer.Option(help="training steps of 32 windows")] = 1000,
+    real_repeat: Annotated[int, typer.Option(help="times each real text is read per generated pass")] = 1,
+) -> None:
+    """Pretrain a masked-character encoder (the shipped model's shape, 3×128) on unlabelled text; ``encoder_from``
+    in a train config starts a tagger from it."""
+    from extractor.extractor import read_normalized
+    from extractor.io.readers import expand_paths
+    from training.corpora import synthetic_examples
+    from training.pretrain import PretrainConfig, save_encoder
+    from training.pretrain import pretrain as run
+
+    texts = [ex.text for ex in synthetic_examples(range(200_000, 200_000 + synthetic), families=True)]
+    if real:
+        docs = read_normalized(expand_paths([str(p) for p in real]))
+        texts += [doc.text for _, doc in docs if not isinstance(doc, Exception)] * real_repeat
+    with _progress_bar() as bar:
+        task = bar.add_task("pretraining", total=steps, loss=float("nan"))
+        model, vocab = run(
+            texts,
+            PretrainConfig(hidden=128, layers=3, heads=4, intermediate=512, window=256, stride=192, steps=steps),
+            progress=lambda s, t, loss: bar.update(task, completed=s, loss=loss),
+        )
+    save_encoder(model, vocab, output)
+    typer.echo(f"{len(texts)} texts, vocabulary {len(vocab)} → {output}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(corpus_app, name="corpus")
+    app.command()(pretrain)
     app.command()(train)
     app.command()(retrain)
     app.add_typer(model_app, name="model")
