@@ -163,7 +163,7 @@ def whole_labels(text: str, spans: Sequence[Span]) -> list[Span]:
 
 def _continues(text: str, prev: Span, start: int, end: int, covered: list[bool]) -> bool:
     """The ROW at ``[start, end)`` continues the label ``prev``: it touches it and has no numbering of its own, or
-    only the untagged punctuation of ``prev``'s numbering lies between them (``3`` ``.`` ``其他``)."""
+    only the untagged rest of ``prev``'s numbering lies between them (``3`` ``.`` ``其他``)."""
     if tpl.NUMBERING.match(text[start:end]):
         return False
     if prev.end == start:
@@ -171,7 +171,7 @@ def _continues(text: str, prev: Span, start: int, end: int, covered: list[bool])
     numbering = tpl.NUMBERING.match(text[prev.start : end])
     return (
         numbering is not None
-        and prev.start + numbering.end() <= start
+        and prev.start + numbering.end() == start
         and not any(covered[prev.end : start])
         and not any(ch.isspace() for ch in text[prev.end : start])
     )
