@@ -9,7 +9,6 @@ weights on the same device.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,9 +16,16 @@ from pathlib import Path
 import torch
 from transformers import BertConfig, BertForMaskedLM
 
-from extractor.tagging.alignment import windows
 from extractor.tagging.vocab import SPECIALS, CharVocab
-from training.train import Architecture, linear_schedule, pick_device
+from training.train import (
+    Architecture,
+    framed_windows,
+    linear_schedule,
+    pick_device,
+    report,
+    shuffled_batches,
+    take_step,
+)
 
 
 class PretrainConfig(Architecture):
@@ -77,37 +83,21 @@ def pretrain(
         )
     )
     model.to(device)  # type: ignore[arg-type]  # transformers types .to as a decorator
-    cls_id, sep_id, pad = (vocab.index[t] for t in ("[CLS]", "[SEP]", "[PAD]"))
-    chunks = []
-    for text in texts:
-        ids = vocab.encode(text)
-        chunks += [[cls_id, *ids[s:e], sep_id] for s, e in windows(len(ids), config.window, config.stride)]
-    if not chunks:
-        raise ValueError("no text to pretrain on")
+    pad = vocab.index["[PAD]"]
+    chunks = [ids for ids, _ in framed_windows([(text, ()) for text in texts], vocab, config.window, config.stride)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     schedule = linear_schedule(optimizer, config.steps, config.warmup)
     model.train()
-    order: list[int] = []
-    for step in range(config.steps):
-        if not order:
-            order = list(range(len(chunks)))
-            rng.shuffle(order)
-        batch = [chunks[i] for i in order[: config.batch_size]]
-        order = order[config.batch_size :]
+    for step, batch in zip(range(config.steps), shuffled_batches(chunks, config.batch_size, rng), strict=False):
         width = max(map(len, batch))
         padded = torch.tensor([c + [pad] * (width - len(c)) for c in batch])
         inputs, labels = mask_tokens(padded, vocab, config.mask, generator)
         mask = torch.ne(padded, pad).long()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             loss = model(input_ids=inputs.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
+        take_step(loss, model, optimizer, schedule)
         if progress and ((step + 1) % 20 == 0 or step + 1 == config.steps):
-            value = loss.item()
-            progress(step + 1, config.steps, value if math.isfinite(value) else float("nan"))
+            report(progress, step + 1, config.steps, loss)
     return model.cpu().eval(), vocab
 
 

@@ -10,8 +10,9 @@ import logging
 import math
 import random
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +26,7 @@ from extractor.types import Span
 
 log = logging.getLogger(__name__)
 Example = tuple[str, Sequence[Span]]
+T = TypeVar("T")
 
 
 class Architecture(BaseModel):
@@ -101,6 +103,37 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total: int, warmup: float)
     )
 
 
+def shuffled_batches(items: Sequence[T], size: int, rng: random.Random) -> Iterator[list[T]]:
+    """Batches of ``size`` of ``items`` without end, in a new shuffled order at every pass (the last of a pass
+    may be short)."""
+    if not items:
+        raise ValueError("nothing to train on")
+    while True:
+        order = list(range(len(items)))
+        rng.shuffle(order)
+        for i in range(0, len(order), size):
+            yield [items[j] for j in order[i : i + size]]
+
+
+def take_step(
+    loss: torch.Tensor,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+) -> None:
+    """One optimiser step on ``loss``, its gradients clipped to norm 1, and the schedule advanced."""
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    schedule.step()
+
+
+def report(progress: Callable[[int, int, float], None], step: int, total: int, loss: torch.Tensor) -> None:
+    value = loss.item()
+    progress(step, total, value if math.isfinite(value) else float("nan"))
+
+
 def build_model(config: TrainConfig, vocab_size: int) -> BertForTokenClassification:
     bert = BertConfig(
         vocab_size=vocab_size,
@@ -116,10 +149,10 @@ def build_model(config: TrainConfig, vocab_size: int) -> BertForTokenClassificat
     return BertForTokenClassification(bert)
 
 
-def _chunks(
+def framed_windows(
     examples: Sequence[Example], vocab: CharVocab, window: int, stride: int
 ) -> list[tuple[list[int], list[int]]]:
-    """The same overlapping windows the tagger reads at inference time."""
+    """(ids, label ids) of the same overlapping windows, framed by [CLS]/[SEP], the tagger reads at inference."""
     cls_id, sep_id = vocab.index["[CLS]"], vocab.index["[SEP]"]
     out = []
     for text, spans in examples:
@@ -155,20 +188,14 @@ def train(
         model = build_model(config, len(vocab)).to(device)
     if taught is not None and taught.vocab.tokens != vocab.tokens:
         raise ValueError(f"the teacher {config.teacher} reads other characters than the model it would teach")
-    chunks = _chunks(examples, vocab, config.window, config.stride)
+    chunks = framed_windows(examples, vocab, config.window, config.stride)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch
     schedule = linear_schedule(optimizer, total, config.warmup)
     pad = vocab.index["[PAD]"]
     model.train()
-    order: list[int] = []
-    for step in range(total):
-        if not order:
-            order = list(range(len(chunks)))
-            rng.shuffle(order)
-        batch = [chunks[i] for i in order[: config.batch_size]]
-        order = order[config.batch_size :]
+    for step, batch in zip(range(total), shuffled_batches(chunks, config.batch_size, rng), strict=False):
         width = max(len(ids) for ids, _ in batch)
         input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in batch])
         labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
@@ -180,14 +207,9 @@ def train(
                 loss = (1 - config.distill) * loss + config.distill * _distillation_loss(
                     out.logits, teacher, input_ids.to(device), mask.to(device), config.temperature
                 )
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
+        take_step(loss, model, optimizer, schedule)
         if progress and ((step + 1) % 20 == 0 or step + 1 == total):
-            value = loss.item()
-            progress(step + 1, total, value if math.isfinite(value) else float("nan"))
+            report(progress, step + 1, total, loss)
     model.to("cpu").eval()
     return TransformersTagger(model, vocab, window=config.window, stride=config.stride, model_id=config.model_id)
 
