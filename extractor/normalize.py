@@ -2,8 +2,8 @@
 
 Steps, in order, each a list of edits over the previous text whose offset maps compose back to the original:
 GBK byte-shift mojibake repair, pinyin notes stripped (``報(bào)`` → ``報``), traditional → simplified (OpenCC),
-width fold (NFKC: ``６``→``6``, ``（``→``(``), page numbers and web chrome dropped, labels broken across
-lines re-joined (``商业\\n企业``), runs of spaces collapsed.
+width fold (NFKC: ``６``→``6``, ``（``→``(``), thousands separators dropped (``1,304`` → ``1304``), page
+numbers and web chrome dropped, labels broken across lines re-joined (``商业\\n企业``), runs of spaces collapsed.
 """
 
 from __future__ import annotations
@@ -170,6 +170,23 @@ def width_edits(text: str) -> list[Edit]:
         if folded != ch and folded.strip():
             edits.append((i, i + 1, folded))
     return sorted(edits)
+
+
+# ---- thousands separators ---------------------------------------------------------------------
+# A number printed with thousands separators (``1,304``; ``12,345.67`` 万元), one figure standing alone: not
+# inside a comma-separated list (``4,1,304``), not after a digit or a point. Left as it was, a table row reads
+# ``1`` and ``304``, two cells, and every later cell of the row shifts.
+_GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+
+
+def thousands_edits(text: str) -> list[Edit]:
+    """The separators of each grouped number dropped (``1,304`` → ``1304``), after the width fold (``，``)."""
+    return [
+        (m.start() + i, m.start() + i + 1, "")
+        for m in _GROUPED.finditer(text)
+        for i, ch in enumerate(m.group())
+        if ch == ","
+    ]
 
 
 # ---- page numbers and web chrome --------------------------------------------------------------
@@ -458,6 +475,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("pinyin", pinyin_edits),
     ("t2s", simplified_edits),
     ("width", width_edits),
+    ("thousands", thousands_edits),
     ("noise", noise_edits),
     ("placeholders", placeholder_edits),
     ("table_rules", rule_line_edits),

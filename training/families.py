@@ -19,7 +19,9 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``converter_markup``: markdown tables as document converters write them: ``<br>`` where a cell's text wraps
   (``法人或其<br>他组织``), emphasis around labels (``| **规章** |``), ``&nbsp;`` for a blank cell, and in half
   of them a label merged over two label columns printed with an empty cell after it (``| 一、本年新收… |  | 5 |``);
-- ``count_units``: counts of tables 二 and 三 printed with their unit in the cell (``5件``, ``3个``).
+- ``count_units``: counts of tables 二 and 三 printed with their unit in the cell (``5件``, ``3个``);
+- ``grouped_figures``: figures of four digits or more printed with thousands separators (``3,019``,
+  ``4,957.14``), as large agencies print them.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -47,6 +49,7 @@ FAMILIES: tuple[str, ...] = (
     "empty_cells",
     "converter_markup",
     "count_units",
+    "grouped_figures",
 )
 # The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
 LAYOUTS_OF: dict[str, tuple[str, ...]] = {
@@ -299,6 +302,29 @@ def count_units(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def grouped_figures(report: SynthReport, rng: random.Random) -> SynthReport:
+    """Each figure of four digits or more standing in its own cell printed as ``3,019``: its span, position and
+    value kept on the grouped characters."""
+    for start, end, key in sorted(((a, b, k) for k, (a, b) in report.positions.items()), reverse=True):
+        whole, dot, fraction = report.text[start:end].partition(".")
+        glued = report.text[start - 1 : start].isdigit() or report.text[end : end + 1].isdigit()
+        if not whole.isdigit() or len(whole) < 4 or (not fraction.isdigit() and dot) or glued or rng.random() < 0.1:
+            continue
+        printed = f"{int(whole):,}{dot}{fraction}"
+        kept = [sp for sp in report.spans if (sp.start, sp.end) == (start, end)]
+        value = report.cells[key]
+        report = edit(report, start, end, printed)
+        stop = start + len(printed)
+        spans = (*report.spans, *(Span(start, stop, sp.label, sp.score) for sp in kept))
+        report = replace(
+            report,
+            spans=tuple(sorted(spans, key=lambda sp: (sp.start, sp.end))),
+            positions={**report.positions, key: (start, stop)},
+            cells={**report.cells, key: value},
+        )
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -316,5 +342,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "empty_cells": empty_cells,
         "converter_markup": converter_markup,
         "count_units": count_units,
+        "grouped_figures": grouped_figures,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)
