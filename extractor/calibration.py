@@ -62,7 +62,11 @@ def apply(out: ExtractionOutput, calibration: Calibration) -> ExtractionOutput:
     """The record with every cell's confidence calibrated and the document's recomputed from them."""
     if not out.cells:
         return out
-    cells = {k: c.model_copy(update={"confidence": round(calibration(c.confidence), 4)}) for k, c in out.cells.items()}
+    mapped = [
+        round(v, 4)
+        for v in np.interp([c.confidence for c in out.cells.values()], calibration.x, calibration.y).tolist()
+    ]
+    cells = {k: c.model_copy(update={"confidence": v}) for (k, c), v in zip(out.cells.items(), mapped, strict=True)}
     return out.model_copy(update={"cells": cells, "confidence": document_confidence(out.checks, cells)})
 
 

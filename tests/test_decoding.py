@@ -29,6 +29,31 @@ def test_decoded_tags_are_always_a_legal_bio_sequence(n: int, seed: int):
     assert _legal(viterbi(dist).tolist())
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 400),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.02, 0.3, 3.0]),
+    st.none() | st.integers(0, N - 1),
+    st.none() | st.integers(0, N - 1),
+)
+def test_decoding_by_stretches_finds_the_optimum_of_the_whole(
+    n: int, seed: int, spread: float, after: int | None, before: int | None
+):
+    """Decoding only around the places the argmax breaks the constraints gives a path as probable as the full
+    dynamic programme's, under the same edge constraints."""
+    from extractor.tagging.windows import _START_OK, _viterbi
+
+    dist = np.random.default_rng(seed).dirichlet(np.full(N, spread), size=n)
+    logp = np.log(np.clip(dist, 1e-12, 1.0))
+    first_ok = _START_OK if after is None else ALLOWED[after]
+    last_ok = np.ones(N, dtype=bool) if before is None else ALLOWED[:, before]
+    fast, full = viterbi(dist, after, before), _viterbi(logp, first_ok, last_ok)
+    assert first_ok[fast[0]] and last_ok[fast[-1]] and all(ALLOWED[a, b] for a, b in itertools.pairwise(fast))
+    rows = np.arange(n)
+    assert logp[rows, fast].sum() >= logp[rows, full].sum() - 1e-9
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 40), st.integers(0, 2**32 - 1))
 def test_a_legal_argmax_is_kept(n: int, seed: int):
@@ -185,3 +210,21 @@ def test_a_label_the_model_cut_in_two_is_one_label_unless_the_second_part_has_it
                           ("属于", "ROW")])  # fmt: skip
     got = [text[s.start : s.end] for s in whole_labels(text, spans) if s.label == "ROW"]
     assert got == ["3.其他", "2.其他法律行政法规禁止公开", "(三)不予公开", "1.属于国家秘密", "3.其他", "总计", "4.属于"]
+
+
+@given(st.integers(0, 999), st.sampled_from([" ", "\t", "  "]), st.sampled_from(["0", "12", "—", "/"]))
+def test_a_number_followed_by_the_next_cell_is_no_rows_numbering(n: int, gap: str, after: str):
+    """``(四)无法提供\\n3 0 0``: a model reading the ``3`` as a row label's numbering (PDF text where labels drift
+    off their values' line) is overruled; ``3.其他`` and ``3 .其他`` stay labels."""
+    text = f"\n{n}{gap}{after}\n"
+    digits = len(str(n))
+    tags = ["O", "B-ROW", *["I-ROW"] * (digits - 1), *["O"] * len(gap), *_value_tags(after), "O"]
+    assert _decode(text, _confident(text, tags, p=0.9))[0] == (str(n), "VALUE")
+    label = f"\n{n}{gap}.其他\n"
+    tags = ["O", "B-ROW", *["I-ROW"] * (len(label) - 3), "O"]
+    assert _decode(label, _confident(label, tags)) == [(f"{n}{gap}.其他", "ROW")]
+
+
+def _value_tags(cell: str) -> list[str]:
+    kind = "VALUE" if cell[0].isdigit() else "BLANK"
+    return [f"B-{kind}", *[f"I-{kind}"] * (len(cell) - 1)]

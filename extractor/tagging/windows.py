@@ -8,6 +8,7 @@ farthest from an edge.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,6 +123,8 @@ def predict_distribution(
 
 _B_VALUE, _I_VALUE, _O = (LABELS.index(t) for t in ("B-VALUE", "I-VALUE", "O"))
 _NOT_A_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]
+_ROW = [LABELS.index(t) for t in ("B-ROW", "I-ROW")]
+_BEFORE_A_CELL = re.compile(rf"[ \t]*(?:\d|{tpl.BLANK_MARKER.pattern})")  # after a number: the next cell
 
 
 def conventional(text: str, dist: np.ndarray) -> np.ndarray:
@@ -133,7 +136,8 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     cell, so the probability that it is no cell (O, NOISE) is its VALUE's, as the rule tagger reads it. Without
     this the decoder, which may not start a value right after one, gave ``73件`` of ``173件`` to whatever label
     came next, a label after a unit (``件``) pulled the count into it, and counts the model had not learnt with a
-    unit were passed over."""
+    unit were passed over. And a number followed on its line by the next cell (``3 0 0``) is no row's numbering
+    (which a mark or the label's words follow: ``3.其他``), so its ROW probability is its VALUE's."""
     out = dist.copy()
     digit = np.fromiter((ch.isdigit() for ch in text), dtype=bool, count=len(text))
     inside = np.zeros(len(text), dtype=bool)
@@ -143,6 +147,10 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
     ends = np.flatnonzero(digit & ~np.concatenate((digit[1:], [False]))) + 1
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if _BEFORE_A_CELL.match(text, end):  # a row's numbering is followed by its mark or words, never a cell
+            out[start, _B_VALUE] += out[start, _ROW].sum()
+            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, _ROW].sum(-1)
+            out[start:end, _ROW] = 0.0
         unit = tpl.cell_count_unit(text, end)
         if not unit:
             continue
@@ -181,21 +189,59 @@ _START_OK = np.array([not t.startswith("I-") for t in LABELS])
 def viterbi(dist: np.ndarray, after: int | None = None, before: int | None = None) -> np.ndarray:
     """The most probable tag sequence under the BIO constraints of ``_allowed`` (per-character probabilities).
     ``after``/``before``: the tags just outside the sequence (a stretch decoded again inside a longer one), which
-    its first tag must be allowed to follow and its last tag to precede."""
+    its first tag must be allowed to follow and its last tag to precede.
+
+    Exact, and cheap where the model is consistent: each character's most probable tag is the answer wherever
+    those tags already follow the constraints; only stretches around the places they break them are decoded
+    (``_viterbi``), each with free edges. The pieces' optima bound the whole's, so when every junction between a
+    decoded stretch and its neighbours is allowed the joined path is the optimum; a stretch whose junction is not
+    allowed grows until it is (at worst to the whole text)."""
     n = len(dist)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     logp = np.log(np.clip(dist, 1e-12, 1.0))
+    first_ok = _START_OK if after is None else ALLOWED[after]
+    last_ok = np.ones(len(LABELS), dtype=bool) if before is None else ALLOWED[:, before]
+    tags = logp.argmax(1)
+    broken = np.flatnonzero(~ALLOWED[tags[:-1], tags[1:]]) + 1  # character i may not follow i - 1
+    points = {*broken.tolist(), *([0] if not first_ok[tags[0]] else []), *([n - 1] if not last_ok[tags[-1]] else [])}
+    free = np.ones(len(LABELS), dtype=bool)
+    margin = 16
+    while points:
+        stretches: list[list[int]] = []
+        for i in sorted(points):
+            lo, hi = max(0, i - margin), min(n, i + margin)
+            if stretches and lo <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], hi)
+            else:
+                stretches.append([lo, hi])
+        if stretches[0] == [0, n]:
+            break
+        out = tags.copy()
+        joined = True
+        for lo, hi in stretches:
+            out[lo:hi] = _viterbi(logp[lo:hi], first_ok if lo == 0 else free, last_ok if hi == n else free)
+            if (lo > 0 and not ALLOWED[out[lo - 1], out[lo]]) or (hi < n and not ALLOWED[out[hi - 1], out[hi]]):
+                joined = False
+        if joined:
+            return out
+        margin *= 4  # the same places, decoded in longer stretches
+    return _viterbi(logp, first_ok, last_ok) if points else tags
+
+
+def _viterbi(logp: np.ndarray, first_ok: np.ndarray, last_ok: np.ndarray) -> np.ndarray:
+    """The constrained optimum of ``logp`` (``[characters, labels]`` log-probabilities) whose first tag is one
+    of ``first_ok`` and last tag one of ``last_ok``."""
+    n = len(logp)
     penalty = np.where(ALLOWED, 0.0, -1e9)
-    start_ok = _START_OK if after is None else ALLOWED[after]
-    score = logp[0] + np.where(start_ok, 0.0, -1e9)
-    back = np.zeros((n, dist.shape[1]), dtype=np.int64)
+    score = logp[0] + np.where(first_ok, 0.0, -1e9)
+    back = np.zeros((n, logp.shape[1]), dtype=np.int64)
+    labels = np.arange(logp.shape[1])
     for i in range(1, n):
         cand = score[:, None] + penalty  # [previous, next]
         back[i] = cand.argmax(0)
-        score = cand[back[i], np.arange(dist.shape[1])] + logp[i]
-    if before is not None:
-        score = score + np.where(ALLOWED[:, before], 0.0, -1e9)
+        score = cand[back[i], labels] + logp[i]
+    score = score + np.where(last_ok, 0.0, -1e9)
     tags = np.zeros(n, dtype=np.int64)
     tags[-1] = int(score.argmax())
     for i in range(n - 1, 0, -1):
