@@ -2,13 +2,16 @@
 model alone, the rules alone and the default (model cross-checked by the rules), with silently wrong cells
 (wrong, read or blank, confidence ≥ 0.9, no failing or unassessable check naming it) and absent cells.
 
-    python benchmarks/bench_families.py --reports 40
+    python benchmarks/bench_families.py --reports 40 [--candidate training/runs/student]
+
+``--candidate``: a model directory read beside the shipped one, alone and cross-checked by the rules.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import Counter
+from pathlib import Path
 
 from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
@@ -53,13 +56,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=40)
     parser.add_argument("--families", nargs="*", choices=FAMILIES, default=list(FAMILIES), help="default: all")
+    parser.add_argument("--candidate", type=Path, help="a model directory read beside the shipped model")
     args = parser.parse_args()
-    counts = tally(args.reports, tuple(args.families))
+    model, rules = load_tagger("model"), load_tagger("rules")
+    readers = {"model": (model, None), "rules": (rules, None), "model+rules": (model, rules)}
+    if args.candidate:
+        candidate = load_tagger("model", args.candidate)
+        readers |= {"candidate": (candidate, None), "candidate+rules": (candidate, rules)}
+    counts = tally(args.reports, tuple(args.families), readers)
     print(f"{args.reports} generated reports per family (seeds {FIRST_SEED}…)\n")
     print("| family | reader | cells | accuracy | silently wrong | absent |")
     print("|---|---|---|---|---|---|")
     for family in args.families:
-        for name in ("model", "rules", "model+rules"):
+        for name in readers:
             n, right = counts[family, name, "cells"], counts[family, name, "right"]
             print(
                 f"| {family} | {name} | {n} | {right / max(n, 1):.4f} | {counts[family, name, 'silent']} "

@@ -1,6 +1,7 @@
 """Speed and memory of the model path against the rules on real report files, measured in one run (issue #15).
 
-    python benchmarks/bench_speed.py [--copies 8] [--data ../shared/data] [--workers 2]
+    python benchmarks/bench_speed.py [--copies 8] [--data ../shared/data] [--workers 2] [--model DIR]
+        [--throughput-only]
 
 The real ``.txt`` and ``.html`` reports of ``--data`` are copied ``--copies`` times, each copy with distinct
 bytes (a trailing line naming the copy), so every document is read, tagged and written as in a real run. Each
@@ -27,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PATHS = {  # name → ExtractorSpec keyword arguments
+PATHS: dict[str, dict[str, object]] = {  # name → ExtractorSpec keyword arguments
     "rules": {"tagger": "rules"},
     "default (model + rules), ONNX Runtime": {"tagger": "model"},
     "model alone, ONNX Runtime": {"tagger": "model", "cross_check": False},
@@ -77,6 +78,12 @@ def _descendant_peaks(root: int, peaks: dict[int, int]) -> None:
                 peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
 
 
+def _spec(spec_json: str) -> dict:
+    """ExtractorSpec keyword arguments from JSON (a model directory as a path)."""
+    spec = json.loads(spec_json)
+    return {**spec, "model_dir": Path(spec["model_dir"])} if spec.get("model_dir") else spec
+
+
 def one_path(spec_json: str, listing: Path, out: Path, workers: int) -> None:
     """In a fresh process: one batch run; prints seconds, the largest worker's and this process's peak RSS."""
     import os
@@ -85,7 +92,7 @@ def one_path(spec_json: str, listing: Path, out: Path, workers: int) -> None:
     from extractor.batch import run_batch
     from extractor.extractor import ExtractorSpec
 
-    spec = ExtractorSpec(**json.loads(spec_json))
+    spec = ExtractorSpec(**_spec(spec_json))
     paths = [Path(p) for p in listing.read_text(encoding="utf-8").splitlines()]
     peaks: dict[int, int] = {}
     done = threading.Event()
@@ -110,7 +117,7 @@ def one_length(spec_json: str, path: Path) -> None:
     from extractor.batch import limit_memory
     from extractor.extractor import Extractor, ExtractorSpec
 
-    spec = ExtractorSpec(**{**json.loads(spec_json), "threads": 1})
+    spec = ExtractorSpec(**{**_spec(spec_json), "threads": 1})
     limit_memory(spec.limits.memory_mb)  # as a batch worker runs
     extractor = Extractor.load(spec)
     extractor.extract_bytes("warm.txt", path.read_bytes()[:20_000])
@@ -175,6 +182,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=8)
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[1].parent / "shared" / "data")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--model", type=Path, help="model directory of the model paths (default: the shipped one)")
+    parser.add_argument("--throughput-only", action="store_true", help="the first table alone, without torch")
     parser.add_argument("--one-path", nargs=4, metavar=("SPEC", "LISTING", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     parser.add_argument("--one-length", nargs=2, metavar=("SPEC", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,7 +205,12 @@ def main() -> None:
         print("| path | seconds | docs/s | chars/s | time ÷ rules | peak RSS, largest child (MB) | parent (MB) |")
         print("|---|---|---|---|---|---|---|")
         rules_seconds = None
-        for i, (name, spec) in enumerate(PATHS.items()):
+        paths_run = {
+            name: {**spec, **({"model_dir": str(args.model)} if args.model and spec["tagger"] == "model" else {})}
+            for name, spec in PATHS.items()
+            if not (args.throughput_only and spec.get("runtime") == "torch")
+        }
+        for i, (name, spec) in enumerate(paths_run.items()):
             got = _child("--one-path", json.dumps(spec), str(listing), str(tmp / f"path{i}.jsonl"), str(args.workers))
             seconds = got["seconds"]
             rules_seconds = rules_seconds or seconds
@@ -205,15 +219,18 @@ def main() -> None:
                 f"| {seconds / rules_seconds:.2f} | {got['worker_mb']:.0f} | {got['parent_mb']:.0f} |"
             )
 
+        if args.throughput_only:
+            return
+        model = ["--model", str(args.model)] if args.model else []
         one = paths[0]
         print("\n| start-up, one document | seconds |\n|---|---|")
         for label, extra in (
             ("`xxgk extract one.txt --tagger rules`", ["--tagger", "rules"]),
-            ("`xxgk extract one.txt` (model, ONNX Runtime)", []),
-            ("`xxgk extract one.txt --runtime torch`", ["--runtime", "torch"]),
+            ("`xxgk extract one.txt` (model, ONNX Runtime)", model),
+            ("`xxgk extract one.txt --runtime torch`", ["--runtime", "torch", *model]),
         ):
             print(f"| {label} | {startup([str(one), '-o', str(tmp / f'one{len(extra)}.jsonl'), *extra]):.2f} |")
-        resumed = startup([str(one), "-o", str(tmp / "one0.jsonl")])
+        resumed = startup([str(one), "-o", str(tmp / f"one{len(model)}.jsonl"), *model])
         print(f"| the same, resumed (nothing left to do; no model loaded) | {resumed:.2f} |")
 
         report = next(p for p in sorted(args.data.rglob("*.txt")) if "seeds" in p.parts)
@@ -223,17 +240,17 @@ def main() -> None:
         for length in LENGTHS:
             doc = padded(report, narrative, length, tmp / f"long{length}.txt")
             rules = _child("--one-length", json.dumps(PATHS["rules"]), str(doc))
-            model = _child("--one-length", json.dumps(PATHS["default (model + rules), ONNX Runtime"]), str(doc))
+            got = _child("--one-length", json.dumps(paths_run["default (model + rules), ONNX Runtime"]), str(doc))
             print(
-                f"| {report.stem} after narrative | {length:,} | {rules['seconds']:.3f} | {model['seconds']:.3f} "
-                f"| {length / model['seconds']:,.0f} | {model['rss_mb']:.0f} |"
+                f"| {report.stem} after narrative | {length:,} | {rules['seconds']:.3f} | {got['seconds']:.3f} "
+                f"| {length / got['seconds']:,.0f} | {got['rss_mb']:.0f} |"
             )
         for megabytes in (40, 100):  # under the 50 MiB input limit, and over it
             huge = tmp / f"huge{megabytes}.txt"
             with huge.open("w", encoding="utf-8") as fh:
                 while fh.tell() < megabytes * 1024 * 1024:
                     fh.write(narrative)
-            got = _child("--one-length", json.dumps(PATHS["default (model + rules), ONNX Runtime"]), str(huge))
+            got = _child("--one-length", json.dumps(paths_run["default (model + rules), ONNX Runtime"]), str(huge))
             outcome = f"error record: {got['error']}" if got["error"] else f"record, {got['cells']} cells"
             print(
                 f"| {megabytes} MB of narrative | {huge.stat().st_size:,} bytes | | {got['seconds']:.2f} "

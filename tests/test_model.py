@@ -110,6 +110,28 @@ def test_a_student_distilled_from_a_model_reads_as_it_does(trained, tmp_path: Pa
         assert sum(a == b for a, b in zip(want, got, strict=True)) >= 0.95 * len(want)
 
 
+def test_a_teacher_teaches_a_student_that_reads_through_another_vocabulary(trained, tmp_path: Path):
+    """A student from a pretrained encoder has the encoder's vocabulary, not the teacher's: the teacher reads the
+    same windows through its own (a character it does not know is its [UNK])."""
+    from extractor.tagging.vocab import CharVocab
+    from training.train import teacher_ids, train
+
+    teacher, examples = trained
+    teacher.save(tmp_path / "teacher")
+    own = CharVocab.build([text for text, _ in examples] + ["甲乙丙丁戊己庚辛"])  # other ids for the same characters
+    assert own.tokens != teacher.vocab.tokens
+    translate = teacher_ids(own, teacher.vocab)
+    assert translate[own.index["甲"]] == teacher.vocab.index["[UNK]"]
+    assert translate[own.index["规"]] == teacher.vocab.index["规"]
+    config = _tiny(hidden=32, intermediate=64, seed=2, model_id="student", teacher=str(tmp_path / "teacher"),
+                   distill=1.0)  # fmt: skip
+    student = train([(text, []) for text, _ in examples], config, vocab=own)
+    assert student.vocab == own
+    for text, _ in examples:
+        want, got = teacher.predict(text)[0], student.predict(text)[0]
+        assert sum(a == b for a, b in zip(want, got, strict=True)) >= 0.95 * len(want)
+
+
 def _pretrained(steps: int):
     from training.pretrain import PretrainConfig, pretrain
 

@@ -74,6 +74,8 @@ class DataConfig(BaseModel):
     families: bool | tuple[str, ...] = False
     corpora: tuple[str, ...] = ()  # JSONL(.gz) corpora: pre-generated, silver, human corrections
     silver: tuple[str, ...] = ()  # real reports to label with the rule tagger (kept only if every rule passes)
+    human: tuple[str, ...] = ()  # corpora of human corrections or known values (`xxgk corpus from-gold`)
+    human_weight: int = 1  # times each human example is repeated, as `xxgk retrain --human-weight`
 
 
 class RunConfig(BaseModel):
@@ -184,10 +186,10 @@ def train(
             config.encoder_from, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID, local_files_only=True
         ).to(device)
     else:
-        vocab = taught.vocab if taught else vocab or CharVocab.build(text for text, _ in examples)
+        vocab = vocab or (taught.vocab if taught else CharVocab.build(text for text, _ in examples))
         model = build_model(config, len(vocab)).to(device)
-    if taught is not None and taught.vocab.tokens != vocab.tokens:
-        raise ValueError(f"the teacher {config.teacher} reads other characters than the model it would teach")
+    # the teacher reads the same characters through its own vocabulary: a character it does not know is its [UNK]
+    to_teacher = teacher_ids(vocab, taught.vocab).to(device) if taught else None
     chunks = framed_windows(examples, vocab, config.window, config.stride)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
@@ -203,15 +205,22 @@ def train(
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
             loss = out.loss
-            if teacher is not None:
+            if teacher is not None and to_teacher is not None:
                 loss = (1 - config.distill) * loss + config.distill * _distillation_loss(
-                    out.logits, teacher, input_ids.to(device), mask.to(device), config.temperature
+                    out.logits, teacher, to_teacher[input_ids.to(device)], mask.to(device), config.temperature
                 )
         take_step(loss, model, optimizer, schedule)
         if progress and ((step + 1) % 20 == 0 or step + 1 == total):
             report(progress, step + 1, total, loss)
     model.to("cpu").eval()
     return TransformersTagger(model, vocab, window=config.window, stride=config.stride, model_id=config.model_id)
+
+
+def teacher_ids(student: CharVocab, teacher: CharVocab) -> torch.Tensor:
+    """``translate[i]``: the teacher's id of the student's token ``i`` (its ``[UNK]`` for a character it does not
+    know), so that a teacher with another vocabulary reads the same windows as the student."""
+    unk = teacher.index["[UNK]"]
+    return torch.tensor([teacher.index.get(token, unk) for token in student.tokens], dtype=torch.long)
 
 
 def _distillation_loss(
@@ -235,4 +244,6 @@ def examples_for(data: DataConfig) -> list[Example]:
     pool = [*synthetic_examples(seeds, families=data.families), *silver_examples([Path(p) for p in data.silver])]
     for corpus in data.corpora:
         pool.extend(read_corpus(Path(corpus)))
+    for corpus in data.human:
+        pool.extend(list(read_corpus(Path(corpus))) * max(1, data.human_weight))
     return [(ex.text, ex.spans) for ex in pool]

@@ -4,10 +4,14 @@ edge; the runtime never imports it)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 corpus_app = typer.Typer(help="Labelled training corpora: generated, silver, from known values.")
 
@@ -94,20 +98,31 @@ def train(
         task = bar.add_task("training", total=None, loss=float("nan"))
         started = time.perf_counter()
 
-        def progress(step: int, total: int, loss: float) -> None:
-            bar.update(task, completed=step, total=total, loss=loss)
-            if not bar.console.is_terminal and (step % 100 == 0 or step == total):  # a log file gets lines
-                typer.echo(f"step {step}/{total} loss {loss:.4f} {time.perf_counter() - started:.0f}s", err=True)
-
-        tagger = run(examples, run_config.train, progress=progress)
+        tagger = run(examples, run_config.train, progress=_reporter(bar, task, started))
+    bert = tagger.model.config  # the shape trained, which an encoder_from or init_from model decides
+    shape = {"hidden": bert.hidden_size, "layers": bert.num_hidden_layers, "heads": bert.num_attention_heads}
+    recorded = run_config.model_copy(
+        update={"train": run_config.train.model_copy(update={**shape, "intermediate": bert.intermediate_size})}
+    )
     extra = {
-        "config": run_config.model_dump(mode="json"),
+        "config": recorded.model_dump(mode="json"),
         "examples": len(examples),
         "train_seconds": round(time.perf_counter() - started),
         "torch": __import__("torch").__version__,
     }
     tagger.save(output, extra=extra)
     typer.echo(f"{len(examples)} examples → {output}", err=True)
+
+
+def _reporter(bar: Progress, task: TaskID, started: float) -> Callable[[int, int, float], None]:
+    """A training loop's ``progress(step, total, loss)``: the bar on a terminal, a line every 100 steps in a log."""
+
+    def progress(step: int, total: int, loss: float) -> None:
+        bar.update(task, completed=step, total=total, loss=loss)
+        if not bar.console.is_terminal and (step % 100 == 0 or step == total):  # a log file gets lines
+            typer.echo(f"step {step}/{total} loss {loss:.4f} {time.perf_counter() - started:.0f}s", err=True)
+
+    return progress
 
 
 def _progress_bar():
@@ -209,9 +224,13 @@ def pretrain(
     synthetic: Annotated[int, typer.Option(help="generated reports (all layout families), unlabelled")] = 1500,
     steps: Annotated[int, typer.Option(help="training steps of 32 windows")] = 1000,
     real_repeat: Annotated[int, typer.Option(help="times each real text is read per generated pass")] = 1,
+    hidden: Annotated[int, typer.Option(help="hidden size (the shipped model's: 128)")] = 128,
+    layers: Annotated[int, typer.Option(help="encoder layers (the shipped model's: 3)")] = 3,
+    heads: Annotated[int, typer.Option(help="attention heads")] = 4,
+    intermediate: Annotated[int, typer.Option(help="feed-forward size (4 × hidden as a rule)")] = 512,
 ) -> None:
-    """Pretrain a masked-character encoder (the shipped model's shape, 3×128) on unlabelled text; ``encoder_from``
-    in a train config starts a tagger from it."""
+    """Pretrain a masked-character encoder (by default the shipped model's shape, 3×128) on unlabelled text;
+    ``encoder_from`` in a train config starts a tagger of the same shape from it."""
     from extractor.extractor import read_normalized
     from extractor.io.readers import expand_paths
     from training.corpora import synthetic_examples
@@ -226,8 +245,16 @@ def pretrain(
         task = bar.add_task("pretraining", total=steps, loss=float("nan"))
         model, vocab = run(
             texts,
-            PretrainConfig(hidden=128, layers=3, heads=4, intermediate=512, window=256, stride=192, steps=steps),
-            progress=lambda s, t, loss: bar.update(task, completed=s, loss=loss),
+            PretrainConfig(
+                hidden=hidden,
+                layers=layers,
+                heads=heads,
+                intermediate=intermediate,
+                window=256,
+                stride=192,
+                steps=steps,
+            ),
+            progress=_reporter(bar, task, time.perf_counter()),
         )
     save_encoder(model, vocab, output)
     typer.echo(f"{len(texts)} texts, vocabulary {len(vocab)} → {output}", err=True)
