@@ -224,13 +224,13 @@ def pretrain(
     synthetic: Annotated[int, typer.Option(help="generated reports (all layout families), unlabelled")] = 1500,
     steps: Annotated[int, typer.Option(help="training steps of 32 windows")] = 1000,
     real_repeat: Annotated[int, typer.Option(help="times each real text is read per generated pass")] = 1,
-    hidden: Annotated[int, typer.Option(help="hidden size (the shipped model's: 128)")] = 128,
-    layers: Annotated[int, typer.Option(help="encoder layers (the shipped model's: 3)")] = 3,
+    hidden: Annotated[int, typer.Option(help="hidden size (the shipped student: 64)")] = 128,
+    layers: Annotated[int, typer.Option(help="encoder layers (the shipped student: 2)")] = 3,
     heads: Annotated[int, typer.Option(help="attention heads")] = 4,
     intermediate: Annotated[int, typer.Option(help="feed-forward size (4 × hidden as a rule)")] = 512,
 ) -> None:
-    """Pretrain a masked-character encoder (by default the shipped model's shape, 3×128) on unlabelled text;
-    ``encoder_from`` in a train config starts a tagger of the same shape from it."""
+    """Pretrain a masked-character encoder (by default 3×128, the models' shape before the student) on unlabelled
+    text; ``encoder_from`` in a train config starts a tagger of the same shape from it."""
     from extractor.extractor import read_normalized
     from extractor.io.readers import expand_paths
     from training.corpora import synthetic_examples
