@@ -212,13 +212,18 @@ def test_a_label_the_model_cut_in_two_is_one_label_unless_the_second_part_has_it
     assert got == ["3.其他", "2.其他法律行政法规禁止公开", "(三)不予公开", "1.属于国家秘密", "3.其他", "总计", "4.属于"]
 
 
-@given(st.integers(0, 999), st.sampled_from([" ", "\t", "  "]), st.sampled_from(["0", "12", "—", "/"]))
-def test_a_number_followed_by_the_next_cell_is_no_rows_numbering(n: int, gap: str, after: str):
-    """``(四)无法提供\\n3 0 0``: a model reading the ``3`` as a row label's numbering (PDF text where labels drift
-    off their values' line) is overruled; ``3.其他`` and ``3 .其他`` stay labels."""
-    text = f"\n{n}{gap}{after}\n"
+@given(
+    st.integers(0, 999),
+    st.sampled_from(["", "个", "件"]),
+    st.sampled_from([" ", "\t", "  "]),
+    st.sampled_from(["0", "12", "—", "/"]),
+)
+def test_a_number_followed_by_the_next_cell_is_no_rows_numbering(n: int, unit: str, gap: str, after: str):
+    """``(四)无法提供\\n3 0 0`` and ``3.其他 3个 15个``: a model reading the first number as part of a row label
+    (PDF text where labels drift off their values' line) is overruled; ``3.其他`` and ``3 .其他`` stay labels."""
+    text = f"\n{n}{unit}{gap}{after}\n"
     digits = len(str(n))
-    tags = ["O", "B-ROW", *["I-ROW"] * (digits - 1), *["O"] * len(gap), *_value_tags(after), "O"]
+    tags = ["O", "B-ROW", *["I-ROW"] * (digits - 1 + len(unit)), *["O"] * len(gap), *_value_tags(after), "O"]
     assert _decode(text, _confident(text, tags, p=0.9))[0] == (str(n), "VALUE")
     label = f"\n{n}{gap}.其他\n"
     tags = ["O", "B-ROW", *["I-ROW"] * (len(label) - 3), "O"]

@@ -136,8 +136,9 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     cell, so the probability that it is no cell (O, NOISE) is its VALUE's, as the rule tagger reads it. Without
     this the decoder, which may not start a value right after one, gave ``73件`` of ``173件`` to whatever label
     came next, a label after a unit (``件``) pulled the count into it, and counts the model had not learnt with a
-    unit were passed over. And a number followed on its line by the next cell (``3 0 0``) is no row's numbering
-    (which a mark or the label's words follow: ``3.其他``), so its ROW probability is its VALUE's."""
+    unit were passed over. And a number, with its unit or not, followed on its line by the next cell (``3 0 0``,
+    ``3个 15个``) is no row label's part (a mark or the label's words follow a numbering: ``3.其他``), so its ROW
+    probability is its VALUE's."""
     out = dist.copy()
     digit = np.fromiter((ch.isdigit() for ch in text), dtype=bool, count=len(text))
     inside = np.zeros(len(text), dtype=bool)
@@ -147,11 +148,11 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
     ends = np.flatnonzero(digit & ~np.concatenate((digit[1:], [False]))) + 1
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        if _BEFORE_A_CELL.match(text, end):  # a row's numbering is followed by its mark or words, never a cell
-            out[start, _B_VALUE] += out[start, _ROW].sum()
+        unit = tpl.cell_count_unit(text, end)
+        if _BEFORE_A_CELL.match(text, unit.end() if unit else end):  # a label's numbering is followed by its mark
+            out[start, _B_VALUE] += out[start, _ROW].sum()  # or words, never by a cell (3 0 0; 3个 15个)
             out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, _ROW].sum(-1)
             out[start:end, _ROW] = 0.0
-        unit = tpl.cell_count_unit(text, end)
         if not unit:
             continue
         at = unit.end() - 1  # the unit character (spaces before it keep their tags)
