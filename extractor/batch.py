@@ -166,7 +166,8 @@ def worker_pool(spec: ExtractorSpec, workers: int):
 
     Workers are forked from a clean single-threaded server, never from this process: pebble replaces a
     timed-out worker from its manager thread, and a fork taken while another thread holds an import lock (or
-    torch's) deadlocks the new worker."""
+    torch's) deadlocks the new worker. ``xxgk extract`` starts that server early with this module imported in it
+    (``cli.extract._start_fork_server``); a model is only ever loaded in the workers."""
     import multiprocessing
 
     from pebble import ProcessPool

@@ -51,6 +51,7 @@ def extract(
     an interrupted run picks up where it stopped. Exit status: 0 every document read, 1 some documents ended
     in an error record (all records are still written), 2 nothing was done (bad arguments or output).
     """
+    _start_fork_server(workers != 0 and engine == "local" and "-" not in (*paths, str(output)))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from extractor.batch import run_batch
@@ -113,6 +114,19 @@ def extract(
         typer.echo(line, err=True)
     if summary.errors:
         raise typer.Exit(EXIT_DOCUMENT_ERRORS)
+
+
+def _start_fork_server(pooled: bool) -> None:
+    """For a run in worker processes (``pooled``): start the fork server they are forked from
+    (``batch.worker_pool``) now, with the extractor imported in it, so that its imports run beside this process's
+    instead of after them in each worker; a one-document run starts about a third of a second sooner."""
+    if not pooled:
+        return
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.set_forkserver_preload(["extractor.batch"])
+    forkserver.ensure_running()
 
 
 def _extract_streams(paths: list[str], output: str, loaded: Extractor) -> None:
