@@ -119,7 +119,8 @@ def extract(
 def _start_fork_server(pooled: bool) -> None:
     """For a run in worker processes (``pooled``): start the fork server they are forked from
     (``batch.worker_pool``) now, with the extractor imported in it, so that its imports run beside this process's
-    instead of after them in each worker; a one-document run starts about a third of a second sooner."""
+    instead of after them in each worker (one document: 0.91 s instead of 1.01 s on an idle machine, 1.2 s instead
+    of 1.5 s on a busy one)."""
     if not pooled:
         return
     import multiprocessing
