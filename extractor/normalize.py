@@ -2,8 +2,9 @@
 
 Steps, in order, each a list of edits over the previous text whose offset maps compose back to the original:
 GBK byte-shift mojibake repair, pinyin notes stripped (``報(bào)`` → ``報``), traditional → simplified (OpenCC),
-width fold (NFKC: ``６``→``6``, ``（``→``(``), thousands separators dropped (``1,304`` → ``1304``), page
-numbers and web chrome dropped, labels broken across lines re-joined (``商业\\n企业``), runs of spaces collapsed.
+width fold (NFKC: ``６``→``6``, ``（``→``(``), thousands separators dropped (``1,304`` → ``1304``), signs
+printed as words (``减少415`` → ``-415``), page numbers and web chrome dropped, labels broken across lines
+re-joined (``商业\\n企业``), runs of spaces collapsed.
 """
 
 from __future__ import annotations
@@ -187,6 +188,13 @@ def thousands_edits(text: str) -> list[Edit]:
         for i, ch in enumerate(m.group())
         if ch == ","
     ]
+
+
+# ---- signs printed as words ----------------------------------------------------------------------
+def sign_word_edits(text: str) -> list[Edit]:
+    """A change's sign printed as a word filling the cell with its number (``减少415`` → ``-415``, ``增加3`` →
+    ``+3``): read as it was, the number lost its sign, silently, in table 二 where no arithmetic checks it."""
+    return [(m.start(1), m.end(), tpl.SIGN_WORDS[m.group(1)]) for m in tpl.SIGNED_CELL.finditer(text)]
 
 
 # ---- page numbers and web chrome --------------------------------------------------------------
@@ -476,6 +484,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("t2s", simplified_edits),
     ("width", width_edits),
     ("thousands", thousands_edits),
+    ("sign_words", sign_word_edits),
     ("noise", noise_edits),
     ("placeholders", placeholder_edits),
     ("table_rules", rule_line_edits),

@@ -457,6 +457,15 @@ COUNT_UNITS = "件条个项次篇"
 _CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|{BLANK_MARKER.pattern}))")
 _CELL_EDGE = "\t|\n "
 
+# The sign of a change (本年增/减) printed as a word before its number, filling its cell: ``增加3``, ``减少2个``.
+SIGN_WORDS: dict[str, str] = {"增加": "+", "增长": "+", "上升": "+", "增": "+", "减少": "-", "下降": "-", "减": "-"}
+_SIGN = "|".join(sorted(SIGN_WORDS, key=len, reverse=True))
+_NEXT_CELL = rf"[ \t]*(?:$|[\t|])|\s\s|[ \t]+(?:[+\-]?\d|{BLANK_MARKER.pattern})"  # layout, the end, a next cell
+SIGNED_CELL = re.compile(
+    rf"(?m)(?:^|(?<=[\t|])|(?<=\s\s)|(?<=[\d—/无] ))[ \t]*({_SIGN})[ \t]*"
+    rf"(?=\d+(?:\.\d+)?[{COUNT_UNITS}]?(?:{_NEXT_CELL}))"
+)
+
 
 def cell_count_unit(text: str, end: int) -> re.Match[str] | None:
     """The count unit right after a number ending at ``end``, if it closes the number's cell (layout, the end or

@@ -525,3 +525,30 @@ def test_a_comma_list_of_figures_keeps_its_commas(text: str):
     from extractor.normalize import thousands_edits
 
     assert thousands_edits(text) == []
+
+
+@given(seed=st.integers(0, 3_000), words=st.sampled_from([("增加", "减少"), ("增", "减"), ("上升", "下降")]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_change_printed_with_its_sign_as_a_word_keeps_its_sign(seed: int, words: tuple[str, str]):
+    """``其他对外管理服务事项\\t587\\t减少415\\t4789``: the change is -415, read from ``减少415``, never 415."""
+    report = generate(seed)
+    text, worded = report.text, {}
+    for key, (start, end) in sorted(report.positions.items(), key=lambda kv: -kv[1][0]):
+        printed = text[start:end]
+        glued = text[start - 1 : start].isdigit() or not text[end : end + 1].isspace()  # a one-line dump
+        if key.endswith(".change") and printed.lstrip("+-").isdigit() and printed.lstrip("+-") != "0" and not glued:
+            worded[key] = (words[1] if printed.startswith("-") else words[0]) + printed.lstrip("+-")
+            text = text[:start] + worded[key] + text[end:]
+    plain, out = _extract(report.text), _extract(text)
+    assert {k: c.value for k, c in out.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+    for key, printed in worded.items():
+        cell = out.cells[key]
+        if cell.value is not None and cell.value < 0:  # a + is no part of a value as the rules read it (+3: 3)
+            assert cell.raw == printed, key
+
+
+@pytest.mark.parametrize("text", ["较上年减少415件。", "本年增/减", "增长率3%", "增加了3个"])
+def test_a_sign_word_of_the_prose_or_a_header_is_left_as_it_is(text: str):
+    from extractor.normalize import sign_word_edits
+
+    assert sign_word_edits(text) == []
