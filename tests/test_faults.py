@@ -31,7 +31,11 @@ from training.synth import generate
 def test_timeouts_with_the_model_tagger_end_the_run_instead_of_hanging(tmp_path: Path):
     # Every document times out, so pebble replaces a worker again and again from its manager thread: with
     # workers forked from this process that deadlocked on an import lock; forked from a clean server it cannot.
+    # pebble looks at its timeouts every 0.1 s, so each document is made to take longer than that (60 reports
+    # in one text: about 0.4 s), or a fast tagger would finish some before their timeout is seen.
     paths = write_reports(tmp_path / "in", 3)
+    for path in paths:
+        path.write_text(path.read_text(encoding="utf-8") * 60, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     started = time.monotonic()
     summary = run_batch(paths, out, ExtractorSpec("model"), tagger_name="m", workers=1, timeout=0.005)
