@@ -24,14 +24,27 @@ from training.synth import generate
 FIRST_SEED = 5_000_000  # far from training seeds (0…) and the other held-out sets (1_000_000…, 3_000_000…)
 
 
+def shipped_readers(candidate: Path | None = None) -> dict[str, tuple[Tagger, Tagger | None]]:
+    """The shipped model alone, the rules alone and the two together; with ``candidate`` (a model directory),
+    that model alone and cross-checked too."""
+    model, rules = load_tagger("model"), load_tagger("rules")
+    readers: dict[str, tuple[Tagger, Tagger | None]] = {
+        "model": (model, None),
+        "rules": (rules, None),
+        "model+rules": (model, rules),
+    }
+    if candidate:
+        other = load_tagger("model", candidate)
+        readers |= {"candidate": (other, None), "candidate+rules": (other, rules)}
+    return readers
+
+
 def tally(
     reports: int, families: tuple[str, ...] = FAMILIES, readers: dict[str, tuple[Tagger, Tagger | None]] | None = None
 ) -> Counter[tuple[str, str, str]]:
     """Counts per (family, reader, what); the readers are (tagger, cross-check) pairs, by default the shipped
     model alone, the rules alone and the two together."""
-    if readers is None:
-        model, rules = load_tagger("model"), load_tagger("rules")
-        readers = {"model": (model, None), "rules": (rules, None), "model+rules": (model, rules)}
+    readers = readers or shipped_readers()
     counts: Counter[tuple[str, str, str]] = Counter()
     for seed in range(FIRST_SEED, FIRST_SEED + reports):
         for family in families:
@@ -58,11 +71,7 @@ def main() -> None:
     parser.add_argument("--families", nargs="*", choices=FAMILIES, default=list(FAMILIES), help="default: all")
     parser.add_argument("--candidate", type=Path, help="a model directory read beside the shipped model")
     args = parser.parse_args()
-    model, rules = load_tagger("model"), load_tagger("rules")
-    readers = {"model": (model, None), "rules": (rules, None), "model+rules": (model, rules)}
-    if args.candidate:
-        candidate = load_tagger("model", args.candidate)
-        readers |= {"candidate": (candidate, None), "candidate+rules": (candidate, rules)}
+    readers = shipped_readers(args.candidate)
     counts = tally(args.reports, tuple(args.families), readers)
     print(f"{args.reports} generated reports per family (seeds {FIRST_SEED}…)\n")
     print("| family | reader | cells | accuracy | silently wrong | absent |")

@@ -493,31 +493,22 @@ def test_a_counted_figure_of_the_prose_is_never_a_cell(prose: str):
     assert not [s for s, e, label in found if label == "VALUE"], found
 
 
-def _grouped(text: str) -> str:
-    """A figure as a report of a large agency prints it: ``3019`` → ``3,019``, ``4957.14`` → ``4,957.14``."""
-    whole, dot, fraction = text.partition(".")
-    return f"{int(whole):,}{dot}{fraction}"
-
-
 @given(seed=st.integers(0, 10_000))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_figures_printed_with_thousands_separators_read_as_one_cell_each(seed: int):
-    """``规章\\t1,304\\t0\\t1,311``: each grouped figure is one cell, in its place, at its printed characters."""
-    report = generate(seed)
-    text, grouped = report.text, {}
-    for key, (start, end) in sorted(report.positions.items(), key=lambda kv: -kv[1][0]):
-        printed = text[start:end]
-        glued = text[start - 1 : start].isdigit() or text[end : end + 1].isdigit()  # a run split by arithmetic
-        if printed.replace(".", "", 1).isdigit() and len(printed.partition(".")[0]) > 3 and not glued:
-            grouped[key] = _grouped(printed)
-            text = text[:start] + grouped[key] + text[end:]
-    plain, out = _extract(report.text), _extract(text)
+    """``规章\\t1,304\\t0\\t1,311``: each grouped figure is one cell, in its place, at its printed characters
+    (the ``grouped_figures`` family prints them so)."""
+    from training.families import with_family
+
+    plain_report = generate(seed)
+    report = with_family(plain_report, "grouped_figures", seed)
+    plain, out = _extract(plain_report.text), _extract(report.text)
     assert {k: c.value for k, c in out.cells.items()} == {k: c.value for k, c in plain.cells.items()}
-    for key, printed in grouped.items():
-        cell = out.cells[key]
-        if cell.value is None:  # missing in the plain print too (a glued run the arithmetic cannot split)
+    for key, (start, end) in report.positions.items():
+        printed, cell = report.text[start:end], out.cells.get(key)
+        if "," not in printed or cell is None or cell.value is None:  # missing in the plain print too
             continue
-        assert cell.span is not None and text[cell.span[0] : cell.span[1]] == printed == cell.raw, key
+        assert cell.span is not None and report.text[cell.span[0] : cell.span[1]] == printed == cell.raw, key
 
 
 @pytest.mark.parametrize("text", ["4,1,304", "2019,2020年", "受理12,办结", "0.5,100", "第1,2项"])
