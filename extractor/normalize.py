@@ -276,7 +276,8 @@ def rejoin_edits(text: str) -> list[Edit]:
 
 
 # ---- labels wrapped around their values -----------------------------------------------------
-_VALUES_LINE = re.compile(rf"[ \t|]*{_VALUE}(?:[ \t|]+{_VALUE})*[ \t|]*")
+_CELL = rf"(?:[+\-]?\d+[{tpl.COUNT_UNITS}]|{_VALUE})"  # a value, or a count printed with its unit (66个)
+_VALUES_LINE = re.compile(rf"[ \t|]*{_CELL}(?:[ \t|]+{_CELL})*[ \t|]*")
 _LABEL_TAIL = re.compile(r"[ \t]*([^\d\s|]{1,40})[ \t]*")
 
 
@@ -356,6 +357,16 @@ def empty_field_edits(text: str) -> list[Edit]:
                 pos = start + c.start() + len(c.group()) // 2
                 edits.append((pos, pos, BLANK_MARK))
     return sorted(set(edits))  # a line both tabbed and piped is marked once
+
+
+# ---- line ends ---------------------------------------------------------------------------------
+# Line ends other than \n: Windows' \r\n, old Macs' \r, Word's manual line break (\v), a page break (\f) and
+# Unicode's line and paragraph separators. Every later step reads lines by \n (``^``/``$``, label joins).
+_LINE_END = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
+
+
+def line_end_edits(text: str) -> list[Edit]:
+    return [(m.start(), m.end(), "\n") for m in _LINE_END.finditer(text)]
 
 
 # ---- whitespace -------------------------------------------------------------------------------
@@ -478,6 +489,7 @@ def pdf_empty_cell_edits(text: str, offsets: OffsetMap, layout: Layout) -> list[
 
 
 STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
+    ("line_ends", line_end_edits),
     ("mojibake", mojibake_edits),
     ("markup", markup_edits),
     ("pinyin", pinyin_edits),

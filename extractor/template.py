@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from extractor.schema import SectionKey, TableKey
@@ -181,11 +182,21 @@ def review_keys() -> list[str]:
 # Headings in report order. Each must follow the previous one; numbering may be missing or odd.
 SECTION_PATTERNS: tuple[tuple[SectionKey, str], ...] = (
     ("overview", r"(?:一\s*[、.,]\s*)?(?:总体情况|概述)"),
-    ("active_disclosure", r"二\s*[、.,]\s*(?:主动公开政府信息情况|政府信息主动公开情况)|主动公开政府信息情况"),
-    ("applications", r"三\s*[、.,]\s*收到和处理政府信息公开申请情况|收到和处理政府信息公开申请情况"),
+    # numbered, the shorter titles reports print too (二、主动公开情况, 三、依申请公开情况, 四、行政复议和行政诉讼情况);
+    # unnumbered, only the full title (an overview's own (一)主动公开情况 is no section)
+    (
+        "active_disclosure",
+        r"二\s*[、.,]\s*(?:主动公开(?:政府信息)?(?:的)?情况|政府信息主动公开(?:的)?情况)|主动公开政府信息情况",
+    ),
+    (
+        "applications",
+        r"三\s*[、.,]\s*(?:收到和处理政府信息公开申请(?:的)?情况|依申请公开(?:政府信息)?(?:的)?情况)"
+        r"|收到和处理政府信息公开申请情况",
+    ),
     (
         "review_litigation",
-        r"四\s*[、.,]\s*(?:因)?政府信息公开(?:工作)?(?:被申请)?行政(?:法)?复议[、,]?\s*(?:提起)?行政诉讼情况",
+        r"四\s*[、.,]\s*(?:因)?(?:政府信息公开)?(?:工作)?(?:申请|被申请)?行政(?:法)?复议(?:[、,和及与]\s*|\s*)"
+        r"(?:提起)?行政诉讼(?:的)?情况|政府信息公开行政复议[、,]\s*行政诉讼情况",
     ),
     (
         "problems",
@@ -204,7 +215,7 @@ TABLE_FALLBACK: dict[TableKey, str] = {
     # a page that starts inside table 三 (a flipbook page, an excerpt) still prints its own row labels
     "applications": r"本列数据的勾稽关系|申请人情况|(?:一\s*[、.]\s*)?本年新收政府信息公开申请数量"
     r"|(?:二\s*[、.]\s*)?上年结转政府信息公开申请数量|四\s*[、.]\s*结转下年度继续办理",
-    "review": r"行政复议\s*行政诉讼|行政复议\s*\t",
+    "review": r"行政复议[\s|]*行政诉讼|行政复议[ \t]*[\t|]",
 }
 # Where the table itself starts inside its section (narrative before it is not part of the table).
 TABLE_START: dict[TableKey, str] = {
@@ -468,9 +479,33 @@ SIGNED_CELL = re.compile(
 
 
 def cell_count_unit(text: str, end: int) -> re.Match[str] | None:
-    """The count unit right after a number ending at ``end``, if it closes the number's cell (layout, the end or
-    the next number after it: ``5件\t``, ``5件3件``); it then belongs to the value, never to a label."""
-    return _CELL_COUNT.match(text, end)
+    """The count unit right after a number ending at ``end``, if it closes the number's cell (layout, the end,
+    the next number after it, or, glued, the next row's printed label or numbering: ``5件\t``, ``5件3件``,
+    ``39项规范性文件``, ``0件(五)不予处理``); it then belongs to the value, never to a label."""
+    found = _CELL_COUNT.match(text, end)
+    if found or end >= len(text) or text[end] not in COUNT_UNITS:
+        return found
+    return _next_label_rx().match(text, end)
+
+
+_LABEL_START = 4  # characters of a printed label that say it starts (行政许可, 属于国家秘密 …)
+
+
+@lru_cache(maxsize=1)
+def _next_label_rx() -> re.Pattern[str]:
+    """A count unit followed by the start of a printed row label, numbered or not (``项规范性文件``,
+    ``件(五)不予处理``, ``件2.重复申请``): the unit closes a glued row's last cell. Labels as the template prints
+    them (``_printed_labels``), their first ``_LABEL_START`` characters; the shortest (``规章``) whole."""
+    starts = set()
+    for label in [*_printed_labels(), *JOIN_VARIANTS]:
+        if label in SECTION_TITLES:  # a section follows a table under its numbering (四、…)
+            continue
+        for form in (label, NUMBERING.sub("", label)):
+            if len(form) >= 2 and form != "其他":
+                starts.add(re.escape(form[:_LABEL_START]))
+    numbering = NUMBERING.pattern.removeprefix("^")
+    words = "|".join(sorted(starts, key=len, reverse=True))
+    return re.compile(rf"[{COUNT_UNITS}](?=(?:{numbering})|(?:{words}))")
 
 
 def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> bool:

@@ -342,14 +342,16 @@ def test_a_sign_glued_after_a_number_starts_the_next_value_and_never_vanishes(a:
     cut=st.integers(2, 5),
     values=st.lists(st.integers(0, 99), min_size=6, max_size=6),
     sep=st.sampled_from(["\t", " "]),
+    unit=st.sampled_from(["", "件", "个"]),
 )
 def test_a_label_wrapped_around_its_values_line_is_joined_back_pointing_at_its_own_characters(
-    label: str, cut: int, values: list[int], sep: str
+    label: str, cut: int, values: list[int], sep: str, unit: str
 ):
+    """The values line may print counts with their unit (``66个 3个 …``)."""
     from extractor.io.readers import source_from_bytes
     from extractor.normalize import normalize
 
-    row = sep.join(map(str, [*values, sum(values)]))
+    row = sep.join(f"{v}{unit}" for v in [*values, sum(values)])
     raw = f"二、上年结转政府信息公开申请数量{sep}{row}\n{label[:cut]}\n{sep}{row}\n{label[cut:]}\n(七)总计\n"
     doc = normalize(source_from_bytes("pdf.txt", raw.encode("utf-8")))
     assert f"{label}\n{sep}{row}\n(七)总计" in doc.text
@@ -483,7 +485,15 @@ def test_a_count_printed_with_its_unit_in_its_cell_is_read(counts: list[int], un
 
 
 @pytest.mark.parametrize(
-    "prose", ["共收到申请12件,均已办结", "共 12 件 。", "2021年12月31日", "按时答复率100%", "制发文件3件。"]
+    "prose",
+    [
+        "共收到申请12件,均已办结",
+        "共 12 件 。",
+        "2021年12月31日",
+        "按时答复率100%",
+        "制发文件3件。",
+        "新制发3件行政规范性文件",
+    ],
 )
 def test_a_counted_figure_of_the_prose_is_never_a_cell(prose: str):
     from extractor.tagging.rules import _values
@@ -491,6 +501,26 @@ def test_a_counted_figure_of_the_prose_is_never_a_cell(prose: str):
     text = f"规章\t{prose}"
     found = _values(text, 3, len(text))
     assert not [s for s, e, label in found if label == "VALUE"], found
+
+
+@given(
+    rows=st.lists(st.lists(st.integers(0, 999), min_size=3, max_size=3), min_size=2, max_size=2),
+    unit=st.sampled_from(list(tpl.COUNT_UNITS[:4])),
+    last=st.sampled_from(["行政许可", "第二十条第(五)项"]),
+)
+@settings(max_examples=40, deadline=None)
+def test_a_glued_row_of_counts_with_units_keeps_its_last_count_before_the_next_label(
+    rows: list[list[int]], unit: str, last: str
+):
+    """A one-line dump with units (``规章0项239项39项规范性文件…``): the unit before the next row's label closes
+    the last cell; it is never the start of that label, nor the count part of it."""
+    labels = ["规章", "规范性文件"]
+    printed = "".join(f"{label}{''.join(f'{c}{unit}' for c in row)}" for label, row in zip(labels, rows, strict=True))
+    header = "信息内容本年制发件数本年废止件数现行有效件数"
+    text = f"二、主动公开政府信息情况\n第二十条第(一)项{header}{printed}{last}\n三、收到"
+    out = _extract(text)
+    for row, values in zip(("rules", "normative_docs"), rows, strict=True):
+        assert [out.cells[f"active.{row}.{c}"].value for c in ("made", "repealed", "in_force")] == values
 
 
 @given(seed=st.integers(0, 10_000))
@@ -543,3 +573,54 @@ def test_a_sign_word_of_the_prose_or_a_header_is_left_as_it_is(text: str):
     from extractor.normalize import sign_word_edits
 
     assert sign_word_edits(text) == []
+
+
+@given(seed=st.integers(0, 10_000), end=st.sampled_from(["\r\n", "\r", "\v", "\u2028"]))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_line_ends_of_any_system_read_as_line_breaks(seed: int, end: str):
+    """A Windows text file (\\r\\n), an old Mac one (\\r), Word's manual line break (\\v): the same cells as with
+    \\n, at the same characters of the file."""
+    text = generate(seed).text
+    plain, other = _extract(text), _extract(text.replace("\n", end))
+    assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+    for key, cell in other.cells.items():
+        if cell.span is not None:
+            assert cell.raw == plain.cells[key].raw, key
+
+
+_OFFICIAL = ("二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况")
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ("二、主动公开情况", "三、依申请公开情况", "四、行政复议和行政诉讼情况"),
+        (
+            "二、政府信息主动公开情况",
+            "三、收到和处理政府信息公开申请的情况",
+            "四、因政府信息公开申请行政复议、提起行政诉讼情况",
+        ),
+        ("表1 主动公开政府信息情况", "表2 收到和处理政府信息公开申请情况", "表3 政府信息公开行政复议、行政诉讼情况"),
+        ("(二)主动公开政府信息情况", "(三)收到和处理政府信息公开申请情况", "(四)政府信息公开行政复议、行政诉讼情况"),
+    ],
+)
+def test_a_section_title_printed_shorter_or_under_its_table_number_still_heads_its_table(titles: tuple[str, ...]):
+    for seed in range(12):
+        text = generate(seed).text
+        printed = text
+        for official, title in zip(_OFFICIAL, titles, strict=True):
+            printed = printed.replace(official, title)
+        plain, other = _extract(text), _extract(printed)
+        assert other.template_detail == plain.template_detail, (seed, titles)
+        assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}, seed
+
+
+@pytest.mark.parametrize("overview", ["(一)主动公开情况", "(二)依申请公开情况", "二是主动公开情况"])
+def test_an_overview_subtitle_like_a_section_title_is_no_section(overview: str):
+    from extractor.normalize import normalize
+
+    text = f"一、总体情况\n{overview}\n本年共主动公开信息12条。\n二、主动公开政府信息情况\n第二十条第(一)项\n"
+    doc = normalize(_source(text))
+    heads = {h.key: doc.text[h.start : h.end] for h in doc.headings}
+    assert heads.get("active_disclosure") == "二、主动公开政府信息情况"
+    assert "applications" not in heads
