@@ -63,7 +63,7 @@ def table_score(reading: Reading, table: str) -> tuple[int, int, int, int, int]:
     )
 
 
-def _support(score: tuple[int, int, int, int, int]) -> tuple[int, ...]:
+def support(score: tuple[int, int, int, int, int]) -> tuple[int, ...]:
     """A table score ordered by how little the arithmetic supports the reading: rules that do not hold (failing
     or not assessable: a reading that leaves cells unread proves nothing), then failing rules, then the rest."""
     fails, unassessable, *rest = score
@@ -94,7 +94,7 @@ def combine(readings: list[Reading]) -> tuple[Resolution, list[Check], list[str]
             if doubted:
                 notes.append(f"{table}: the taggers read {len(doubted)} cells differently; no rule decides, flagged")
         else:
-            best = min(found, key=lambda r: (_support(table_score(r, table)), readings.index(r)))
+            best = min(found, key=lambda r: (support(table_score(r, table)), readings.index(r)))
         chosen = best.resolution
         layouts[table] = chosen.layouts[table]
         cells.update({k: c for k, c in chosen.cells.items() if _of(table, k) and k not in cells})

@@ -10,7 +10,7 @@ from extractor import template as tpl
 from extractor.assemble import CellDraft, assemble
 from extractor.calibration import document_confidence
 from extractor.constraints import evaluate
-from extractor.crosscheck import Reading, combine, joined_name, table_score
+from extractor.crosscheck import Reading, combine, joined_name, support, table_score
 from extractor.io.readers import doc_id_of, sniff_format
 from extractor.meta import find_figures, find_meta, find_sections
 from extractor.normalize import normalize
@@ -143,7 +143,7 @@ def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> 
     for table in RECONSIDERED:
         if table not in first.resolution.layouts or table not in regions:
             continue
-        score = table_score(first, table)
+        before = support(table_score(first, table))
         if not _open(first, table):
             continue
         lo, hi = regions[table]
@@ -155,13 +155,24 @@ def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> 
                 continue  # read otherwise, the table's labels are no longer found
             name = f"{tagged.tagger} reading {alt.reading} at {alt.start}–{alt.end}"
             reading = Reading(name, _only(resolution, table), checks)
-            better = table_score(reading, table)
-            dominates = better[:4] != score[:4] and all(b <= a for a, b in zip(score[:4], better[:4], strict=True))
-            if dominates and (best is None or (better, alt.cost) < best[:2]):
+            better = support(table_score(reading, table))
+            if _dominates(better, before) and (best is None or (better, alt.cost) < best[:2]):
                 best = (better, alt.cost, reading)
         if best is not None:
             out.append(best[2])
     return out
+
+
+def _dominates(better: tuple[int, ...], before: tuple[int, ...]) -> bool:
+    """``better`` (``crosscheck.support``: rules not holding, failing, missing, repaired or inferred) is no worse
+    than ``before`` in rules not holding, cells missing and cells repaired, and better in one; its failing rules
+    may be more only where more rules hold (a value read that lets two rules be checked, one holding and one
+    failing, as a report's own slip fails it; never one that lets rules be checked only to fail them)."""
+    unheld, fails, *rest = better
+    was_unheld, was_fails, *was_rest = before
+    kept, old = [unheld, *rest[:2]], [was_unheld, *was_rest[:2]]
+    no_worse = all(b <= a for a, b in zip(old, kept, strict=True)) and (fails <= was_fails or unheld < was_unheld)
+    return no_worse and (kept != old or fails < was_fails)
 
 
 def _open(reading: Reading, table: TableKey) -> bool:

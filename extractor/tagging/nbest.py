@@ -1,11 +1,14 @@
 """The model's next-best readings of its doubtful characters, for decoding that listens to the arithmetic.
 
 A model's decoding keeps, per stretch, every character's label probabilities (``TaggedDoc.distributions``). A
-character is doubtful when the label decoded for it has probability below ``DOUBT``; doubtful characters close
-together form a run. For each run (the least sure first), the run's doubtful characters are forbidden their
-decoded labels and the run, with ``MARGIN`` characters on either side, is decoded again under the BIO
-constraints and the labels just outside it; then once more with the labels of that reading forbidden too.
-The result is the whole document's tagging with that stretch read otherwise, and
+character is doubtful when the label decoded for it has probability below ``DOUBT``, or when it is a digit the
+decoding gave to no cell or label (O or NOISE) in a table whose arithmetic is left open: a value the model passed
+over, however sure (``153`` glued before the next row's numbering, a row's value after a running page header).
+Doubtful characters close together form a run. For each run (the least sure first), the run's doubtful
+characters are forbidden their decoded labels and the run, with ``MARGIN`` characters on either side, is
+decoded again under the BIO constraints and the labels just outside it; then once more with the labels of that
+reading forbidden too; and, for its doubtful digits, as a value (their only reading that changes a table's
+arithmetic, whatever its rank). The result is the whole document's tagging with that stretch read otherwise, and
 what it costs: the log-probability given up against the best decoding. Whether an alternative is taken is the
 table's arithmetic's to say (``pipeline.read_document``); nothing here chooses.
 """
@@ -87,11 +90,9 @@ def _reread(
     return Alternative(changed, at + lo, at + hi, cost, reading), new[a - lo : b - lo]
 
 
-def _rereadings(tagged: TaggedDoc, dist: TagDistribution, a: int, b: int) -> list[Alternative]:
-    """The run read with its doubtful characters' decoded labels ruled out, then with the labels that reading
+def _rereadings(tagged: TaggedDoc, dist: TagDistribution, a: int, b: int, doubtful: np.ndarray) -> list[Alternative]:
+    """The run read with its ``doubtful`` characters' decoded labels ruled out, then with the labels that reading
     gave them ruled out too (a character's third choice: ``2`` of a value read as NOISE, then O, then VALUE)."""
-    chosen = dist.probs[np.arange(a, b), dist.tags[a:b]]
-    doubtful = chosen < DOUBT
     forbidden = np.zeros((b - a, len(LABELS)), dtype=bool)
     forbidden[np.flatnonzero(doubtful), dist.tags[a:b][doubtful]] = True
     out: list[Alternative] = []
@@ -102,6 +103,16 @@ def _rereadings(tagged: TaggedDoc, dist: TagDistribution, a: int, b: int) -> lis
         alternative, labels = found
         out.append(alternative)
         forbidden[np.flatnonzero(doubtful), labels[doubtful]] = True
+    # Only a value read or unread changes a table's arithmetic: the doubtful digits read as a value, whatever
+    # their rank (``2`` after a running header: NOISE, then ROW, before VALUE).
+    digits = np.array([ch.isdigit() for ch in tagged.doc.text[dist.start + a : dist.start + b]]) & doubtful
+    if digits.any() and not np.isin(dist.tags[a:b][digits], _VALUE).all():
+        forced = np.zeros((b - a, len(LABELS)), dtype=bool)
+        forced[np.flatnonzero(digits)] = True
+        forced[np.ix_(np.flatnonzero(digits), _VALUE)] = False
+        found = _reread(tagged, dist, a, b, forced)
+        if found is not None and all(found[0].tagged.spans != alt.tagged.spans for alt in out):
+            out.append(found[0])
     return out
 
 
@@ -109,7 +120,9 @@ def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RU
     """The next-best readings of the doubtful runs inside ``region`` (normalized offsets) that hold or touch a
     digit (only a value read or unread changes a table's arithmetic), the least sure run first; empty for a
     tagger that keeps no distributions (the rules)."""
-    found: list[tuple[float, TagDistribution, int, int]] = []
+    unsure: list[tuple[float, TagDistribution, int, int, np.ndarray]] = []
+    unread: list[tuple[float, TagDistribution, int, int, np.ndarray]] = []
+    text = tagged.doc.text
     for dist in tagged.distributions:
         lo, hi = max(region[0], dist.start) - dist.start, min(region[1], dist.end) - dist.start
         if lo >= hi:
@@ -117,11 +130,24 @@ def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RU
         chosen = dist.probs[np.arange(len(dist.tags)), dist.tags]
         doubtful = np.zeros(len(dist.tags), dtype=bool)
         doubtful[lo:hi] = chosen[lo:hi] < DOUBT
-        text = tagged.doc.text
-        found += [
-            (float(chosen[a:b].min()), dist, a, b)
+        passed = np.zeros(len(dist.tags), dtype=bool)
+        stretch = text[dist.start + lo : dist.start + hi]
+        passed[lo:hi] = np.fromiter((ch.isdigit() for ch in stretch), dtype=bool, count=hi - lo)
+        passed[lo:hi] &= np.isin(dist.tags[lo:hi], _NO_CELL) & ~doubtful[lo:hi]
+        unsure += [
+            (float(chosen[a:b].min()), dist, a, b, doubtful[a:b])
             for a, b in _runs(doubtful)
             if any(ch.isdigit() for ch in text[dist.start + max(a - 1, 0) : dist.start + b + 1])
         ]
-    found.sort(key=lambda f: f[0])
-    return [alternative for _, dist, a, b in found[:limit] for alternative in _rereadings(tagged, dist, a, b)]
+        unread += [(float(chosen[a:b].min()), dist, a, b, passed[a:b]) for a, b in _runs(passed)]
+    unsure.sort(key=lambda f: f[0])
+    unread.sort(key=lambda f: f[0])
+    return [
+        alternative
+        for _, dist, a, b, mask in [*unsure[:limit], *unread[:limit]]
+        for alternative in _rereadings(tagged, dist, a, b, mask)
+    ]
+
+
+_NO_CELL = np.array([LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")])  # a character read as no cell
+_VALUE = np.array([LABELS.index(t) for t in ("B-VALUE", "I-VALUE")])
