@@ -164,13 +164,14 @@ def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> 
 
 
 def _dominates(better: tuple[int, ...], before: tuple[int, ...]) -> bool:
-    """``better`` (``crosscheck.support``: rules not holding, failing, missing, repaired or inferred) is no worse
-    than ``before`` in rules not holding, cells missing and cells repaired, and better in one; its failing rules
-    may be more only where more rules hold (a value read that lets two rules be checked, one holding and one
-    failing, as a report's own slip fails it; never one that lets rules be checked only to fail them)."""
-    unheld, fails, *rest = better
-    was_unheld, was_fails, *was_rest = before
-    kept, old = [unheld, *rest[:2]], [was_unheld, *was_rest[:2]]
+    """``better`` (``crosscheck.support``: rules not holding, failing, missing, repaired or inferred) has no more
+    rules not holding, cells missing, or cells missing or placed by repair (a missing cell now split from a glued
+    run is read, not lost) than ``before``, and fewer of one; its failing rules may be more only where more rules
+    hold (a value read that lets two rules be checked, one holding and one failing, as a report's own slip fails
+    it; never one that lets rules be checked only to fail them)."""
+    unheld, fails, missing, repaired, *_ = better
+    was_unheld, was_fails, was_missing, was_repaired, *_ = before
+    kept, old = [unheld, missing, missing + repaired], [was_unheld, was_missing, was_missing + was_repaired]
     no_worse = all(b <= a for a, b in zip(old, kept, strict=True)) and (fails <= was_fails or unheld < was_unheld)
     return no_worse and (kept != old or fails < was_fails)
 

@@ -108,6 +108,26 @@ def test_a_doubtful_digit_is_read_as_a_value_even_where_that_is_its_third_choice
     assert ["7", "0", "7"] in readings
 
 
+def test_digits_read_as_a_row_label_with_no_numbering_mark_after_them_are_reconsidered_as_a_value():
+    """``74部分公开`` of a glued dump: the template numbers rows ``4.``, so a ``4`` read as the start of the
+    label ``部分公开``, however sure, may be the glued run's last digit; ``4.重复申请`` is a numbering."""
+    text = "规章\t7\t0\t74部分公开\n4.重复申请\n"
+    tags = ["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "B-VALUE", "B-ROW"]
+    tags += ["I-ROW"] * 4 + ["O", "B-ROW"] + ["I-ROW"] * 5 + ["O"]
+    probs = np.full((len(text), len(LABELS)), 1e-4)
+    for i, label in enumerate(tags):
+        probs[i, LABELS.index(label)] = 0.99
+    best = viterbi(probs)
+    from extractor.io.readers import source_from_bytes
+
+    doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
+    tagged = TaggedDoc(doc, tuple(spans_of(text, probs, best)), "model:t", (TagDistribution(0, probs, best),))
+    found = alternatives(tagged, (0, len(text)))
+    readings = [[text[s.start : s.end] for s in a.tagged.spans if s.label == "VALUE"] for a in found]
+    assert ["7", "0", "74"] in readings
+    assert not any("4" in r for r in readings if r[-1] != "74")  # the numbering 4. is left alone
+
+
 @pytest.mark.parametrize(
     ("before", "after", "taken"),
     [
@@ -118,6 +138,7 @@ def test_a_doubtful_digit_is_read_as_a_value_even_where_that_is_its_third_choice
         ((4, 2, 1, 13, 0), (4, 2, 1, 13, 0), False),  # no better
         ((0, 1, 1, 0, 0), (0, 0, 2, 0, 0), False),  # a rule holds, but another cell goes missing
         ((2, 0, 0, 0, 0), (1, 0, 0, 2, 0), False),  # a rule holds only by repairing cells
+        ((0, 10, 15, 146, 0), (0, 0, 0, 161, 0), True),  # a missing row now split from its glued run: read
     ],
 )
 def test_a_next_best_reading_is_taken_only_where_more_of_the_tables_rules_hold_and_nothing_else_is_worse(

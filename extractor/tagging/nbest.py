@@ -2,8 +2,9 @@
 
 A model's decoding keeps, per stretch, every character's label probabilities (``TaggedDoc.distributions``). A
 character is doubtful when the label decoded for it has probability below ``DOUBT``, or when it is a digit the
-decoding gave to no cell or label (O or NOISE) in a table whose arithmetic is left open: a value the model passed
-over, however sure (``153`` glued before the next row's numbering, a row's value after a running page header).
+decoding gave to no cell (O or NOISE), or to a row label with no numbering mark after it (``4部分公开``), in a table
+whose arithmetic is left open: a value the model passed over, however sure (``153`` glued before the next row's
+numbering, a row's value after a running page header).
 Doubtful characters close together form a run. For each run (the least sure first), the run's doubtful
 characters are forbidden their decoded labels and the run, with ``MARGIN`` characters on either side, is
 decoded again under the BIO constraints and the labels just outside it; then once more with the labels of that
@@ -15,6 +16,7 @@ table's arithmetic's to say (``pipeline.read_document``); nothing here chooses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,7 +135,7 @@ def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RU
         passed = np.zeros(len(dist.tags), dtype=bool)
         stretch = text[dist.start + lo : dist.start + hi]
         passed[lo:hi] = np.fromiter((ch.isdigit() for ch in stretch), dtype=bool, count=hi - lo)
-        passed[lo:hi] &= np.isin(dist.tags[lo:hi], _NO_CELL) & ~doubtful[lo:hi]
+        passed[lo:hi] &= (np.isin(dist.tags[lo:hi], _NO_CELL) | _unmarked(stretch, dist.tags[lo:hi])) & ~doubtful[lo:hi]
         unsure += [
             (float(chosen[a:b].min()), dist, a, b, doubtful[a:b])
             for a, b in _runs(doubtful)
@@ -149,5 +151,17 @@ def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RU
     ]
 
 
+def _unmarked(text: str, tags: np.ndarray) -> np.ndarray:
+    """Digits read as a row label's part that no numbering mark follows (``4部分公开``: the template numbers rows
+    ``4.``, never ``4``), as a glued run's last digits are read: doubtful."""
+    out = np.zeros(len(text), dtype=bool)
+    for m in re.finditer(r"\d+", text):
+        if text[m.end() : m.end() + 1] not in _MARKS:
+            out[m.start() : m.end()] = np.isin(tags[m.start() : m.end()], _ROW)
+    return out
+
+
+_MARKS = (".", "、", "．", "")  # after a row's numbering (2.重复申请); the text's end decides nothing
+_ROW = np.array([LABELS.index(t) for t in ("B-ROW", "I-ROW")])
 _NO_CELL = np.array([LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")])  # a character read as no cell
 _VALUE = np.array([LABELS.index(t) for t in ("B-VALUE", "I-VALUE")])
