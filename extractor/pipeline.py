@@ -166,14 +166,16 @@ def reconsidered(tagged: TaggedDoc, first: Reading, year: int | None = None) -> 
 def _dominates(better: tuple[int, ...], before: tuple[int, ...]) -> bool:
     """``better`` (``crosscheck.support``: rules not holding, failing, missing, repaired or inferred) has no more
     rules not holding, cells missing, or cells missing or placed by repair (a missing cell now split from a glued
-    run is read, not lost) than ``before``, and fewer of one; its failing rules may be more only where more rules
-    hold (a value read that lets two rules be checked, one holding and one failing, as a report's own slip fails
-    it; never one that lets rules be checked only to fail them)."""
+    run is read, not lost) than ``before``; and more rules hold, or fewer fail, or fewer cells are missing with no
+    more placed by repair (a page number read into an empty table holds no rule and is placed by inference). Its
+    failing rules may be more only where more rules hold (a value read that lets two rules be checked, one holding
+    and one failing, as a report's own slip fails it; never one that lets rules be checked only to fail them)."""
     unheld, fails, missing, repaired, *_ = better
     was_unheld, was_fails, was_missing, was_repaired, *_ = before
     kept, old = [unheld, missing, missing + repaired], [was_unheld, was_missing, was_missing + was_repaired]
     no_worse = all(b <= a for a, b in zip(old, kept, strict=True)) and (fails <= was_fails or unheld < was_unheld)
-    return no_worse and (kept != old or fails < was_fails)
+    gained = unheld < was_unheld or fails < was_fails or (missing < was_missing and repaired <= was_repaired)
+    return no_worse and gained
 
 
 def _open(reading: Reading, table: TableKey) -> bool:

@@ -139,6 +139,8 @@ def test_digits_read_as_a_row_label_with_no_numbering_mark_after_them_are_recons
         ((0, 1, 1, 0, 0), (0, 0, 2, 0, 0), False),  # a rule holds, but another cell goes missing
         ((2, 0, 0, 0, 0), (1, 0, 0, 2, 0), False),  # a rule holds only by repairing cells
         ((0, 10, 15, 146, 0), (0, 0, 0, 161, 0), True),  # a missing row now split from its glued run: read
+        ((0, 39, 175, 0, 0), (0, 39, 174, 1, 0), False),  # a page number placed into an empty table: no rule holds
+        ((0, 0, 2, 0, 0), (0, 0, 1, 0, 0), True),  # a cell read in its place
     ],
 )
 def test_a_next_best_reading_is_taken_only_where_more_of_the_tables_rules_hold_and_nothing_else_is_worse(
