@@ -62,8 +62,11 @@ def test_each_family_changes_the_text_and_keeps_labels_on_their_characters():
             changed += report.text != plain.text
             for span in report.spans:
                 assert report.text[span.start : span.end].strip(), (family, seed, span)
+            cells = [(sp.start, sp.end) for sp in report.spans if sp.label in ("VALUE", "BLANK")]
             for key, (start, end) in report.positions.items():
                 assert report.text[start:end].strip(), (family, seed, key)
+                # a printed cell is still labelled a cell (a glued run's cells inside its one VALUE span)
+                assert any(a <= start and end <= b for a, b in cells), (family, seed, key)
         assert changed >= applicable / 2 > 0, family
 
 

@@ -61,7 +61,8 @@ LAYOUTS_OF: dict[str, tuple[str, ...]] = {
 
 def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
     """Replace ``report.text[start:end]`` by ``text``: spans and positions inside the replaced stretch are
-    dropped (their cells become unprinted, ``None``), later ones shifted."""
+    dropped (their cells become unprinted, ``None``), later ones shifted. A VALUE span the stretch cuts into (a
+    glued run of several cells) keeps its characters on either side, as the cells there keep theirs."""
     shift = len(text) - (end - start)
 
     def moved(a: int, b: int) -> tuple[int, int] | None:
@@ -76,6 +77,8 @@ def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
         where = moved(sp.start, sp.end)
         if where is not None:
             spans.append(Span(*where, sp.label, sp.score))
+        elif sp.label == "VALUE":
+            spans += _value_ends(sp, start, end, shift)
     positions = {}
     cells = dict(report.cells)
     for key, (a, b) in report.positions.items():
@@ -86,6 +89,12 @@ def edit(report: SynthReport, start: int, end: int, text: str) -> SynthReport:
             positions[key] = where
     new_text = report.text[:start] + text + report.text[end:]
     return replace(report, text=new_text, spans=tuple(spans), positions=positions, cells=cells)
+
+
+def _value_ends(sp: Span, start: int, end: int, shift: int) -> list[Span]:
+    """What is left of a VALUE span (a glued run) that ``[start, end)`` cuts into: its characters on either side."""
+    kept = [Span(sp.start, start, sp.label, sp.score)] if sp.start < start else []
+    return kept + ([Span(end + shift, sp.end + shift, sp.label, sp.score)] if sp.end > end else [])
 
 
 Piece = tuple[int, int] | str  # a stretch of the old text, or new text
@@ -173,7 +182,15 @@ def extra_row(report: SynthReport, rng: random.Random) -> SynthReport:
     values = sep.join(str(rng.randint(1, 99)) for _ in range(rng.randint(1, 3)))
     label = rng.choice(("行政确认", "行政给付", "行政奖励", "行政检查"))
     row = f"| {label} | {values} |\n" if report.style.layout == "pipes" else f"{label}{sep}{values}\n"
-    return edit(report, at, at, row)
+    report = edit(report, at, at, row)
+    # labelled as any row is, its label a ROW and its numbers VALUEs (the rules read it so, and the assembler
+    # sets such a row aside by its label, ``template.may_be_extra_row``); no cell of the truth
+    found = [
+        Span(at + m.start(), at + m.end(), "VALUE" if m.group().isdigit() else "ROW")
+        for m in re.finditer(r"\d+|[^\d\s|]+", row)
+    ]
+    spans = sorted([*report.spans, *found], key=lambda sp: (sp.start, sp.end))
+    return replace(report, spans=tuple(spans))
 
 
 def page_footer(report: SynthReport, rng: random.Random) -> SynthReport:
@@ -294,6 +311,8 @@ def converter_markup(report: SynthReport, rng: random.Random) -> SynthReport:
 
 
 def count_units(report: SynthReport, rng: random.Random) -> SynthReport:
+    """Counts of tables 二 and 三 printed with their unit (``5件``), most of them: one report, one unit. In a glued
+    row the unit splits the run's VALUE span (``33件43``: two runs), as the label convention has it."""
     unit = rng.choice(tpl.COUNT_UNITS[:4])  # 件条个项: one report, one unit, as a table is filled in
     for start, end, key in sorted(((a, b, k) for k, (a, b) in report.positions.items()), reverse=True):
         count = key.split(".")[0] in ("active", "applications") and key not in tpl.DECIMAL_CELLS
