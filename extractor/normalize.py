@@ -263,7 +263,16 @@ JOIN_TERMS: tuple[str, ...] = tpl.join_terms()  # the printed template's labels 
 def _join_regex() -> re.Pattern[str]:
     gap = r"[ \t\n]*"
     alts = sorted(JOIN_TERMS, key=len, reverse=True)
-    return re.compile("|".join(gap.join(re.escape(ch) for ch in term) for term in alts))
+    return re.compile("|".join(gap.join(map(_join_char, term)) for term in alts))
+
+
+_QUOTES = "“”\"'‘’「」『』"
+
+
+def _join_char(ch: str) -> str:
+    """A label's character as the join matches it: its quotes as any quote, or none (危及“三安全一稳定” is printed
+    with straight quotes and without)."""
+    return f"[{re.escape(_QUOTES)}]?" if ch in _QUOTES else re.escape(ch)
 
 
 def rejoin_edits(text: str) -> list[Edit]:

@@ -556,12 +556,21 @@ def _printed_labels() -> list[str]:
     return [*labels, *APPLICANT_HEADER, *REVIEW_HEADER, *OUTCOME_HEADER]
 
 
+def _row_cores() -> list[str]:
+    """The words a row is known by (its pattern's literal alternatives of 4 characters or more: ``本年新收``,
+    ``不掌握相关政府信息``): a label printed in other words around them (``本年新收政府信息公开申请数``) is still
+    re-joined where a line break splits those words."""
+    rows = [*ACTIVE_2021, *ACTIVE_2019, *APPLICATIONS_2021, *APPLICATIONS_2019]
+    words = [w for row in rows for w in row.pattern.split("|")]
+    return [w for w in words if len(w) >= 4 and re.escape(w) == w]
+
+
 def join_terms() -> tuple[str, ...]:
     """The words the normalizer re-joins when line breaks or spaces split them (``商业\\n企业``): each printed
     label, without its numbering too (``三、本年度办理结果`` and ``本年度办理结果``), a printed note on its own,
     and the variants reports print. Terms of one character pair ``其他`` are too common in prose to join."""
     terms: list[str] = []
-    for label in [*_printed_labels(), *JOIN_VARIANTS]:
+    for label in [*_printed_labels(), *JOIN_VARIANTS, *_row_cores()]:
         bare = NUMBERING.sub("", label)
         note = _NOTE.search(bare)
         terms += [label, bare]

@@ -624,3 +624,21 @@ def test_an_overview_subtitle_like_a_section_title_is_no_section(overview: str):
     heads = {h.key: doc.text[h.start : h.end] for h in doc.headings}
     assert heads.get("active_disclosure") == "二、主动公开政府信息情况"
     assert "applications" not in heads
+
+
+@pytest.mark.parametrize(
+    ("printed", "joined"),
+    [
+        ("一、本年新 \n收政府信息公开申请数", "一、本年新收政府信息公开申请数"),  # 数量 printed 数
+        ('3.危\n\n及"三安全一稳定"', '3.危及"三安全一稳定"'),  # straight quotes
+        ("3.危\n及三安全一稳定", "3.危及三安全一稳定"),  # no quotes
+        ("四、结转下年\n度办理", "四、结转下年度办理"),
+    ],
+)
+def test_a_label_printed_in_other_words_is_rejoined_where_a_line_break_splits_its_core(printed: str, joined: str):
+    """A row is known by its core words (``本年新收``, ``危及三安全一稳定``): a line break inside them is layout,
+    however the rest of the label is worded or quoted."""
+    from extractor.normalize import normalize
+
+    doc = normalize(_source(f"三、收到和处理政府信息公开申请情况\n{printed}\t1\t2\t3\n"))
+    assert joined in doc.text
