@@ -88,24 +88,34 @@ def test_a_value_the_model_passed_over_however_sure_is_read_when_the_tables_arit
     assert out.cells[key].confidence < 0.9
 
 
+def _sure(text: str, tags: list[str]) -> np.ndarray:
+    """Label probabilities for ``text``: each character's tag at 0.99."""
+    probs = np.full((len(text), len(LABELS)), 1e-4)
+    for i, label in enumerate(tags):
+        probs[i, LABELS.index(label)] = 0.99
+    return probs
+
+
+def _value_readings(text: str, probs: np.ndarray) -> list[list[str]]:
+    """The VALUE spans of each next-best reading of ``text`` decoded from ``probs``."""
+    from extractor.io.readers import source_from_bytes
+
+    best = viterbi(probs)
+    doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
+    tagged = TaggedDoc(doc, tuple(spans_of(text, probs, best)), "model:t", (TagDistribution(0, probs, best),))
+    found = alternatives(tagged, (0, len(text)))
+    return [[text[sp.start : sp.end] for sp in a.tagged.spans if sp.label == "VALUE"] for a in found]
+
+
 def test_a_doubtful_digit_is_read_as_a_value_even_where_that_is_its_third_choice():
     """``2`` after a running page header: O, then ROW, then NOISE before VALUE; only a value changes a table's
     arithmetic, so that reading is among the alternatives too."""
     text = "规章\t7\t0\t7\n"
-    probs = np.full((len(text), len(LABELS)), 1e-4)
-    for i, label in enumerate(["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "O", "O"]):
-        probs[i, LABELS.index(label)] = 0.99
+    probs = _sure(text, ["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "O", "O"])
     probs[7] = 1e-4
     for label, p in (("O", 0.5), ("B-ROW", 0.3), ("B-NOISE", 0.15), ("B-VALUE", 0.05)):
         probs[7, LABELS.index(label)] = p
-    best = viterbi(probs)
-    from extractor.io.readers import source_from_bytes
-
-    doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
-    tagged = TaggedDoc(doc, tuple(spans_of(text, probs, best)), "model:t", (TagDistribution(0, probs, best),))
-    found = alternatives(tagged, (0, len(text)))
-    readings = [[text[s.start : s.end] for s in a.tagged.spans if s.label == "VALUE"] for a in found]
-    assert ["7", "0", "7"] in readings
+    assert ["7", "0", "7"] in _value_readings(text, probs)
 
 
 def test_digits_read_as_a_row_label_with_no_numbering_mark_after_them_are_reconsidered_as_a_value():
@@ -114,16 +124,7 @@ def test_digits_read_as_a_row_label_with_no_numbering_mark_after_them_are_recons
     text = "规章\t7\t0\t74部分公开\n4.重复申请\n"
     tags = ["B-ROW", "I-ROW", "O", "B-VALUE", "O", "B-VALUE", "O", "B-VALUE", "B-ROW"]
     tags += ["I-ROW"] * 4 + ["O", "B-ROW"] + ["I-ROW"] * 5 + ["O"]
-    probs = np.full((len(text), len(LABELS)), 1e-4)
-    for i, label in enumerate(tags):
-        probs[i, LABELS.index(label)] = 0.99
-    best = viterbi(probs)
-    from extractor.io.readers import source_from_bytes
-
-    doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
-    tagged = TaggedDoc(doc, tuple(spans_of(text, probs, best)), "model:t", (TagDistribution(0, probs, best),))
-    found = alternatives(tagged, (0, len(text)))
-    readings = [[text[s.start : s.end] for s in a.tagged.spans if s.label == "VALUE"] for a in found]
+    readings = _value_readings(text, _sure(text, tags))
     assert ["7", "0", "74"] in readings
     assert not any("4" in r for r in readings if r[-1] != "74")  # the numbering 4. is left alone
 
