@@ -395,16 +395,19 @@ def _short_row(keys: tuple[str, ...], group: list[Token], where: str) -> Reading
 # ---- tables -----------------------------------------------------------------------------------
 def _row_labels(
     tagged: TaggedDoc, tokens: list[Token], separators: list[Span], rows: tuple[tpl.RowDef, ...]
-) -> tuple[list[Span], list[tpl.RowDef | None]]:
+) -> tuple[list[Span], list[tpl.RowDef | None], set[int]]:
     """The ROW labels that bound values: each template row's first label, and labels of rows the template (in
     this layout) does not have (None), which own the values after them so that they never feed a template
-    row. The tail of a label wrapped over lines (no value since the label before it) is no row of its own."""
+    row. The tail of a label wrapped over lines (no value since the label before it) is no row of its own. A
+    label no row's words match that stands where exactly one template row is missing, between the rows found
+    before and after it, and is printed much like that row (``属于内部事务信息`` for ``属于三类内部事务信息``)
+    is that row: the indexes of such labels, placed by where they stand, are returned too."""
     text = tagged.doc.text
-    labels: list[Span] = []
-    defs: list[tpl.RowDef | None] = []
+    found: list[tuple[Span, tpl.RowDef | None, str]] = []  # (label, its row or None, the label's text)
     seen: set[str] = set()
     starts = sorted(t.start for t in tokens)
     previous_end: int | None = None  # where the ROW label before this one ends
+    after_group = False  # the label before this one is a group's ((四)无法提供), not a row's head
     for sp in separators:
         if sp.label != "ROW":
             continue
@@ -416,12 +419,71 @@ def _row_labels(
         rowdef = next((r for r in rows if r.regex.search(label)), None)
         if rowdef is not None and rowdef.key not in seen:
             seen.add(rowdef.key)
-            labels.append(sp)
-            defs.append(rowdef)
+            found.append((sp, rowdef, label))
         elif rowdef is None and not continues and tpl.may_be_extra_row(label):
-            labels.append(sp)
-            defs.append(None)
-    return labels, defs
+            found.append((sp, None, label))
+        elif rowdef is None and _printed_like_a_row(label) and (not continues or after_group):
+            found.append((sp, None, label))  # to be placed, or dropped
+        after_group = bool(tpl.GROUP_LABELS.fullmatch(label))
+    placed = _by_place(found, rows)
+    # a label placed by nothing bounds values only as a row the template lacks (as before: 行政确认)
+    kept = [i for i, (_, d, label) in enumerate(found) if d is not None or tpl.may_be_extra_row(label)]
+    renumbered = {i: n for n, i in enumerate(kept)}
+    return [found[i][0] for i in kept], [found[i][1] for i in kept], {renumbered[i] for i in placed}
+
+
+_LIKE = 0.6  # how alike (difflib ratio) a label and the row it stands in for must be printed
+
+
+def _printed_like_a_row(label: str) -> bool:
+    """A label long enough to be a row's, however it is worded, in words of its own (not a group's label alone,
+    ``(三)不予公开``, nor a numbering)."""
+    return len(re.findall(r"[\u4e00-\u9fff]", _own_words(label))) >= 4
+
+
+def _own_words(label: str) -> str:
+    """A label without the group label printed before it on its line (``(四)无法提供1.本机关…``) and without its
+    numbering."""
+    return tpl.NUMBERING.sub("", tpl.GROUP_LABELS.sub("", label).strip())
+
+
+def _by_place(found: list[tuple[Span, tpl.RowDef | None, str]], rows: tuple[tpl.RowDef, ...]) -> set[int]:
+    """Make the unmatched labels of ``found`` the template rows they stand in for: between two found rows, each
+    template row missing there, in order, is the next unmatched label printed alike (``_LIKE``); where one has no
+    such label, none is placed (a label left, a running header or a row the template lacks, stays what it was).
+    The indexes of the labels so placed."""
+    from difflib import SequenceMatcher
+
+    order = {r.key: i for i, r in enumerate(rows)}
+    taken = {d.key for _, d, _ in found if d is not None}
+    placed: set[int] = set()
+    i = 0
+    while i < len(found):
+        if found[i][1] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(found) and found[j][1] is None:
+            j += 1
+        before = max((order[d.key] for _, d, _ in found[:i] if d is not None), default=-1)
+        after = min((order[d.key] for _, d, _ in found[j:] if d is not None), default=len(rows))
+        gap = [r for r in rows[before + 1 : after] if r.key not in taken]
+        pairs: list[tuple[int, tpl.RowDef]] = []
+        k = i
+        for r in gap:  # each missing row, in order, to the next label printed alike
+            while k < j and SequenceMatcher(None, _own_words(found[k][2]), tpl.bare_row_label(r.key)).ratio() < _LIKE:
+                k += 1
+            if k == j:
+                break
+            pairs.append((k, r))
+            k += 1
+        if gap and len(pairs) == len(gap):  # every missing row found, or none placed
+            for k, r in pairs:
+                found[k] = (found[k][0], r, found[k][2])
+                taken.add(r.key)
+                placed.add(k)
+        i = j
+    return placed
 
 
 def _row_table(
@@ -432,7 +494,7 @@ def _row_table(
     text = tagged.doc.text
     rows = tpl.table_rows(table, layout)
     tokens, separators = _tokens(tagged, *region)
-    labels, defs = _row_labels(tagged, tokens, separators, rows)
+    labels, defs, placed = _row_labels(tagged, tokens, separators, rows)
     groups = _groups(tokens, separators, text, region[0], labels)
     pairs = _align(labels, groups)
     out: list[RowReadings] = []
@@ -445,6 +507,10 @@ def _row_table(
             continue
         row = f"{table}.{rowdef.key}"
         keys = tpl.keys_of(table, rowdef.key, rowdef.columns)
+        if i in placed:
+            printed = text[labels[i].start : labels[i].end]
+            detail = f"label {printed!r} read as {tpl.bare_row_label(rowdef.key)!r} by its place among the rows"
+            issues.append(Issue(code=IssueCode.ROW_BY_PLACE, path=row, detail=detail))
         if i not in pairs:
             issues.append(
                 Issue(code=IssueCode.ROW_NOT_FOUND, path=row, detail="label found but no values aligned to it")

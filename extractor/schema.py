@@ -54,6 +54,7 @@ class IssueCode(StrEnum):
     UNPARSEABLE_VALUE = "unparseable_value"
     MOJIBAKE_REPAIRED = "mojibake_repaired"
     OCR_REREAD = "ocr_reread"
+    ROW_BY_PLACE = "row_by_place"  # a row label printed in other words, read as the one template row missing there
     EDGE_BLANK = "edge_blank"  # a blank marker at a row's edge read as a cell or as layout, by the rules
 
 

@@ -556,6 +556,15 @@ def _printed_labels() -> list[str]:
     return [*labels, *APPLICANT_HEADER, *REVIEW_HEADER, *OUTCOME_HEADER]
 
 
+def bare_row_label(key: str) -> str:
+    """A row's printed label without its numbering or printed note (``withheld_internal_affairs`` →
+    ``属于三类内部事务信息``; ``normative_docs`` → ``规范性文件``)."""
+    printed = APPLICATION_PRINTED.get(key) or ACTIVE_PRINTED[key][0]
+    bare = NUMBERING.sub("", printed)
+    note = _NOTE.search(bare)
+    return bare[: note.start()] if note else bare
+
+
 def _row_cores() -> list[str]:
     """The words a row is known by (its pattern's literal alternatives of 4 characters or more: ``本年新收``,
     ``不掌握相关政府信息``): a label printed in other words around them (``本年新收政府信息公开申请数``) is still

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from extractor import template as tpl
@@ -642,3 +642,55 @@ def test_a_label_printed_in_other_words_is_rejoined_where_a_line_break_splits_it
 
     doc = normalize(_source(f"三、收到和处理政府信息公开申请情况\n{printed}\t1\t2\t3\n"))
     assert joined in doc.text
+
+
+class _LabelReadingTagger:
+    """The rules, plus a ROW span on each numbered label at a line's start that they leave unread, as the model
+    reads a label printed in other words."""
+
+    name = "model:label-reading"
+
+    def tag(self, doc):  # type: ignore[no-untyped-def]
+        import re
+        from dataclasses import replace
+
+        from extractor.types import Span
+
+        tagged = TAGGER.tag(doc)
+        taken = [(sp.start, sp.end) for sp in tagged.spans]
+        more = [
+            Span(m.start(1), m.end(1), "ROW")
+            for m in re.finditer(r"(?m)^(\d+\.[\u4e00-\u9fff“”]{4,})", doc.text)
+            if not any(a < m.end(1) and m.start(1) < b for a, b in taken)
+        ]
+        spans = tuple(sorted([*tagged.spans, *more], key=lambda sp: (sp.start, sp.end)))
+        return replace(tagged, spans=spans, tagger=self.name)
+
+
+def _tabs_report_with(seed: int, printed: str, reworded: str):  # type: ignore[no-untyped-def]
+    report = generate(seed, layout="tabs")
+    assume(printed in report.text and not report.style.break_labels and not report.style.missing)
+    return report, report.text.replace(printed, reworded)
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_a_row_label_printed_in_other_words_is_the_one_template_row_missing_at_its_place(seed: int):
+    """``5.属于内部事务信息`` between rows 4 and 6 of 不予公开: the template row missing there, printed alike."""
+    report, text = _tabs_report_with(seed, "属于三类内部事务信息", "属于内部事务信息")
+    out = extract(_source(text), tagger=_LabelReadingTagger())
+    for key, want in report.cells.items():
+        if ".withheld_internal_affairs." in key:
+            assert out.cells[key].value == want, key
+    assert any(i.code.value == "row_by_place" for i in out.issues)
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_a_label_unlike_the_row_missing_at_its_place_is_not_taken_for_it(seed: int):
+    report, text = _tabs_report_with(seed, "属于三类内部事务信息", "涉及商业秘密的信息")
+    out = extract(_source(text), tagger=_LabelReadingTagger())
+    assert not any(i.code.value == "row_by_place" for i in out.issues)
+    assert all(
+        out.cells[k].value is None for k in report.cells if ".withheld_internal_affairs." in k and k in out.cells
+    )

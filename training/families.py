@@ -21,7 +21,9 @@ position is shifted to where its characters went, and the truth says what the ed
   of them a label merged over two label columns printed with an empty cell after it (``| 一、本年新收… |  | 5 |``);
 - ``count_units``: counts of tables 二 and 三 printed with their unit in the cell (``5件``, ``3个``);
 - ``grouped_figures``: figures of four digits or more printed with thousands separators (``3,019``,
-  ``4,957.14``), as large agencies print them.
+  ``4,957.14``), as large agencies print them;
+- ``reworded_labels``: row labels printed in other words (a character or two of a label left out:
+  ``属于内部事务信息``), as agencies reword the form.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
@@ -50,6 +52,7 @@ FAMILIES: tuple[str, ...] = (
     "converter_markup",
     "count_units",
     "grouped_figures",
+    "reworded_labels",
 )
 # The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
 LAYOUTS_OF: dict[str, tuple[str, ...]] = {
@@ -344,6 +347,32 @@ def grouped_figures(report: SynthReport, rng: random.Random) -> SynthReport:
     return report
 
 
+def reworded_labels(report: SynthReport, rng: random.Random) -> SynthReport:
+    """Row labels printed in other words, as agencies reword the form (``属于内部事务信息`` for
+    ``属于三类内部事务信息``): one or two characters of a third of the longer labels' own words left out, their
+    numbering and the group labels kept. The labels keep their ROW spans on the characters left."""
+    dropped: set[int] = set()
+    for sp in report.spans:
+        label = report.text[sp.start : sp.end]
+        numbering = tpl.NUMBERING.match(label)
+        own = [
+            sp.start + i
+            for i, ch in enumerate(label)
+            if "\u4e00" <= ch <= "\u9fff" and i >= (numbering.end() if numbering else 0)
+        ]
+        if sp.label != "ROW" or len(own) < 6 or tpl.GROUP_LABELS.search(label) or rng.random() > 0.33:
+            continue
+        dropped.update(rng.sample(own[1:-1], rng.choice((1, 1, 2))))
+    if not dropped:
+        return report
+    pieces: list[Piece] = []
+    at = 0
+    for i in sorted(dropped):
+        pieces.append((at, i))
+        at = i + 1
+    return rearrange(report, [*pieces, (at, len(report.text))])
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -362,5 +391,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "converter_markup": converter_markup,
         "count_units": count_units,
         "grouped_figures": grouped_figures,
+        "reworded_labels": reworded_labels,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)
