@@ -399,9 +399,9 @@ def _row_labels(
     """The ROW labels that bound values: each template row's first label, and labels of rows the template (in
     this layout) does not have (None), which own the values after them so that they never feed a template
     row. The tail of a label wrapped over lines (no value since the label before it) is no row of its own. A
-    label no row's words match that stands where exactly one template row is missing, between the rows found
-    before and after it, and is printed much like that row (``属于内部事务信息`` for ``属于三类内部事务信息``)
-    is that row: the indexes of such labels, placed by where they stand, are returned too."""
+    label no row's words match, standing where a template row is missing and printed much like it
+    (``属于内部事务信息`` for ``属于三类内部事务信息``), is that row (``_by_place``): the indexes of such labels,
+    placed by where they stand, are returned too."""
     text = tagged.doc.text
     found: list[tuple[Span, tpl.RowDef | None, str]] = []  # (label, its row or None, the label's text)
     seen: set[str] = set()
@@ -438,13 +438,14 @@ _LIKE = 0.6  # how alike (difflib ratio) a label and the row it stands in for mu
 def _printed_like_a_row(label: str) -> bool:
     """A label long enough to be a row's, however it is worded, in words of its own (not a group's label alone,
     ``(三)不予公开``, nor a numbering)."""
-    return len(re.findall(r"[\u4e00-\u9fff]", _own_words(label))) >= 4
+    cjk = r"[\u4e00-\u9fff]"
+    return len(re.findall(cjk, label)) >= 4 and len(re.findall(cjk, _own_words(label))) >= 2
 
 
 def _own_words(label: str) -> str:
-    """A label without the group label printed before it on its line (``(四)无法提供1.本机关…``) and without its
-    numbering."""
-    return tpl.NUMBERING.sub("", tpl.GROUP_LABELS.sub("", label).strip())
+    """A label without the group label printed before it on its line (``(四)无法提供1.本机关…``), its numbering
+    and a printed note after it (``(区分处理的,…)``)."""
+    return tpl.strip_note(tpl.NUMBERING.sub("", tpl.GROUP_LABELS.sub("", label).strip()))
 
 
 def _by_place(found: list[tuple[Span, tpl.RowDef | None, str]], rows: tuple[tpl.RowDef, ...]) -> set[int]:

@@ -559,10 +559,14 @@ def _printed_labels() -> list[str]:
 def bare_row_label(key: str) -> str:
     """A row's printed label without its numbering or printed note (``withheld_internal_affairs`` →
     ``属于三类内部事务信息``; ``normative_docs`` → ``规范性文件``)."""
-    printed = APPLICATION_PRINTED.get(key) or ACTIVE_PRINTED[key][0]
-    bare = NUMBERING.sub("", printed)
-    note = _NOTE.search(bare)
-    return bare[: note.start()] if note else bare
+    return strip_note(NUMBERING.sub("", APPLICATION_PRINTED.get(key) or ACTIVE_PRINTED[key][0]))
+
+
+def strip_note(label: str) -> str:
+    """``label`` without the note printed after it (``部分公开(区分处理的,只计这一情形,不计其他情形)`` →
+    ``部分公开``)."""
+    note = _NOTE.search(label)
+    return label[: note.start()] if note else label
 
 
 def _row_cores() -> list[str]:
