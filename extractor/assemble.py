@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 
 from extractor import template as tpl
 from extractor.constraints import Rule, application_rules, review_rules
@@ -439,13 +440,12 @@ def _printed_like_a_row(label: str) -> bool:
     """A label long enough to be a row's, however it is worded, in words of its own (not a group's label alone,
     ``(三)不予公开``, nor a numbering)."""
     cjk = r"[\u4e00-\u9fff]"
-    return len(re.findall(cjk, label)) >= 4 and len(re.findall(cjk, _own_words(label))) >= 2
+    return len(re.findall(cjk, label)) >= 4 and len(re.findall(cjk, tpl.own_words(label))) >= 2
 
 
-def _own_words(label: str) -> str:
-    """A label without the group label printed before it on its line (``(四)无法提供1.本机关…``), its numbering
-    and a printed note after it (``(区分处理的,…)``)."""
-    return tpl.strip_note(tpl.NUMBERING.sub("", tpl.GROUP_LABELS.sub("", label).strip()))
+def _alike(label: str, row: tpl.RowDef) -> bool:
+    """``label`` is printed much like ``row`` (``_LIKE``), in their own words."""
+    return SequenceMatcher(None, tpl.own_words(label), tpl.bare_row_label(row.key)).ratio() >= _LIKE
 
 
 def _by_place(found: list[tuple[Span, tpl.RowDef | None, str]], rows: tuple[tpl.RowDef, ...]) -> set[int]:
@@ -453,8 +453,6 @@ def _by_place(found: list[tuple[Span, tpl.RowDef | None, str]], rows: tuple[tpl.
     template row missing there, in order, is the next unmatched label printed alike (``_LIKE``); where one has no
     such label, none is placed (a label left, a running header or a row the template lacks, stays what it was).
     The indexes of the labels so placed."""
-    from difflib import SequenceMatcher
-
     order = {r.key: i for i, r in enumerate(rows)}
     taken = {d.key for _, d, _ in found if d is not None}
     placed: set[int] = set()
@@ -472,7 +470,7 @@ def _by_place(found: list[tuple[Span, tpl.RowDef | None, str]], rows: tuple[tpl.
         pairs: list[tuple[int, tpl.RowDef]] = []
         k = i
         for r in gap:  # each missing row, in order, to the next label printed alike
-            while k < j and SequenceMatcher(None, _own_words(found[k][2]), tpl.bare_row_label(r.key)).ratio() < _LIKE:
+            while k < j and not _alike(found[k][2], r):
                 k += 1
             if k == j:
                 break

@@ -6,11 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractor.schema import SectionKey, TableKey
-from extractor.template import SECTION_PATTERNS, SECTION_TABLE, TABLE_FALLBACK, TABLE_START
+from extractor.template import SECTION_PATTERNS, SECTION_TABLE, TABLE_FALLBACK, TABLE_NUMBER, TABLE_START
 from extractor.types import Heading
-
-# A table's own number printed before its section title (``表1 主动公开政府信息情况``, ``表二、``): part of the heading.
-_TABLE_NUMBER = r"(?:表\s*[1-4一二三四]\s*[、.:：]?\s*)?"
 
 
 def find_headings(text: str) -> list[Heading]:
@@ -19,7 +16,8 @@ def find_headings(text: str) -> list[Heading]:
     pos = 0
     for key, pattern in SECTION_PATTERNS:
         rx = re.compile(pattern)
-        at_line = re.compile(rf"(?:^|(?<=\n)|(?<=\s\s)|(?<=[。)]\s))[ \t]*{_TABLE_NUMBER}(?:{pattern})", re.MULTILINE)
+        lead = rf"(?:^|(?<=\n)|(?<=\s\s)|(?<=[。)]\s))[ \t]*(?:{TABLE_NUMBER})?"  # a line's start, a table number
+        at_line = re.compile(rf"{lead}(?:{pattern})", re.MULTILINE)
         m = at_line.search(text, pos) or (rx.search(text, pos) if key != "overview" else None)
         if m is None:
             continue

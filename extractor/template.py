@@ -204,6 +204,8 @@ SECTION_PATTERNS: tuple[tuple[SectionKey, str], ...] = (
     ),
     ("other", r"六\s*[、.,]\s*其他需要报告的事项"),
 )
+# A table's own number printed before its section title (``表1 主动公开政府信息情况``, ``表二、``): part of the heading.
+TABLE_NUMBER = r"表\s*[1-4一二三四]\s*[、.:：]?\s*"
 SECTION_TABLE: dict[SectionKey, TableKey] = {
     "active_disclosure": "active",
     "applications": "applications",
@@ -557,9 +559,15 @@ def _printed_labels() -> list[str]:
 
 
 def bare_row_label(key: str) -> str:
-    """A row's printed label without its numbering or printed note (``withheld_internal_affairs`` →
-    ``属于三类内部事务信息``; ``normative_docs`` → ``规范性文件``)."""
-    return strip_note(NUMBERING.sub("", APPLICATION_PRINTED.get(key) or ACTIVE_PRINTED[key][0]))
+    """A row's printed label in its own words (``withheld_internal_affairs`` → ``属于三类内部事务信息``;
+    ``normative_docs`` → ``规范性文件``)."""
+    return own_words(APPLICATION_PRINTED.get(key) or ACTIVE_PRINTED[key][0])
+
+
+def own_words(label: str) -> str:
+    """A label without a group label printed before it on its line (``(四)无法提供1.本机关…``), its numbering and
+    a note printed after it (``(区分处理的,…)``)."""
+    return strip_note(NUMBERING.sub("", GROUP_LABELS.sub("", label).strip()))
 
 
 def strip_note(label: str) -> str:

@@ -100,6 +100,11 @@ def _value_ends(sp: Span, start: int, end: int, shift: int) -> list[Span]:
     return kept + ([Span(end + shift, sp.end + shift, sp.label, sp.score)] if sp.end > end else [])
 
 
+def _with_spans(report: SynthReport, spans: list[Span]) -> SynthReport:
+    """``report`` with ``spans`` added to its labels, in text order."""
+    return replace(report, spans=tuple(sorted([*report.spans, *spans], key=lambda sp: (sp.start, sp.end))))
+
+
 Piece = tuple[int, int] | str  # a stretch of the old text, or new text
 
 
@@ -185,15 +190,13 @@ def extra_row(report: SynthReport, rng: random.Random) -> SynthReport:
     values = sep.join(str(rng.randint(1, 99)) for _ in range(rng.randint(1, 3)))
     label = rng.choice(("行政确认", "行政给付", "行政奖励", "行政检查"))
     row = f"| {label} | {values} |\n" if report.style.layout == "pipes" else f"{label}{sep}{values}\n"
-    report = edit(report, at, at, row)
     # labelled as any row is, its label a ROW and its numbers VALUEs (the rules read it so, and the assembler
     # sets such a row aside by its label, ``template.may_be_extra_row``); no cell of the truth
     found = [
         Span(at + m.start(), at + m.end(), "VALUE" if m.group().isdigit() else "ROW")
         for m in re.finditer(r"\d+|[^\d\s|]+", row)
     ]
-    spans = sorted([*report.spans, *found], key=lambda sp: (sp.start, sp.end))
-    return replace(report, spans=tuple(spans))
+    return _with_spans(edit(report, at, at, row), found)
 
 
 def page_footer(report: SynthReport, rng: random.Random) -> SynthReport:
@@ -337,13 +340,8 @@ def grouped_figures(report: SynthReport, rng: random.Random) -> SynthReport:
         value = report.cells[key]
         report = edit(report, start, end, printed)
         stop = start + len(printed)
-        spans = (*report.spans, *(Span(start, stop, sp.label, sp.score) for sp in kept))
-        report = replace(
-            report,
-            spans=tuple(sorted(spans, key=lambda sp: (sp.start, sp.end))),
-            positions={**report.positions, key: (start, stop)},
-            cells={**report.cells, key: value},
-        )
+        report = _with_spans(report, [Span(start, stop, sp.label, sp.score) for sp in kept])
+        report = replace(report, positions={**report.positions, key: (start, stop)}, cells={**report.cells, key: value})
     return report
 
 

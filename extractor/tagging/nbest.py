@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from extractor.labels import LABELS
-from extractor.tagging.windows import spans_of, viterbi
+from extractor.tagging.windows import NO_CELL, ROW_TAGS, VALUE_TAGS, spans_of, viterbi
 from extractor.types import Span, TagDistribution, TaggedDoc
 
 DOUBT = 0.6  # a decoded label less probable than this is doubtful
@@ -108,10 +108,10 @@ def _rereadings(tagged: TaggedDoc, dist: TagDistribution, a: int, b: int, doubtf
     # Only a value read or unread changes a table's arithmetic: the doubtful digits read as a value, whatever
     # their rank (``2`` after a running header: NOISE, then ROW, before VALUE).
     digits = np.array([ch.isdigit() for ch in tagged.doc.text[dist.start + a : dist.start + b]]) & doubtful
-    if digits.any() and not np.isin(dist.tags[a:b][digits], _VALUE).all():
+    if digits.any() and not np.isin(dist.tags[a:b][digits], VALUE_TAGS).all():
         forced = np.zeros((b - a, len(LABELS)), dtype=bool)
         forced[np.flatnonzero(digits)] = True
-        forced[np.ix_(np.flatnonzero(digits), _VALUE)] = False
+        forced[np.ix_(np.flatnonzero(digits), np.asarray(VALUE_TAGS))] = False
         found = _reread(tagged, dist, a, b, forced)
         if found is not None and all(found[0].tagged.spans != alt.tagged.spans for alt in out):
             out.append(found[0])
@@ -135,7 +135,7 @@ def alternatives(tagged: TaggedDoc, region: tuple[int, int], limit: int = MAX_RU
         passed = np.zeros(len(dist.tags), dtype=bool)
         stretch = text[dist.start + lo : dist.start + hi]
         passed[lo:hi] = np.fromiter((ch.isdigit() for ch in stretch), dtype=bool, count=hi - lo)
-        passed[lo:hi] &= (np.isin(dist.tags[lo:hi], _NO_CELL) | _unmarked(stretch, dist.tags[lo:hi])) & ~doubtful[lo:hi]
+        passed[lo:hi] &= (np.isin(dist.tags[lo:hi], NO_CELL) | _unmarked(stretch, dist.tags[lo:hi])) & ~doubtful[lo:hi]
         unsure += [
             (float(chosen[a:b].min()), dist, a, b, doubtful[a:b])
             for a, b in _runs(doubtful)
@@ -157,11 +157,8 @@ def _unmarked(text: str, tags: np.ndarray) -> np.ndarray:
     out = np.zeros(len(text), dtype=bool)
     for m in re.finditer(r"\d+", text):
         if text[m.end() : m.end() + 1] not in _MARKS:
-            out[m.start() : m.end()] = np.isin(tags[m.start() : m.end()], _ROW)
+            out[m.start() : m.end()] = np.isin(tags[m.start() : m.end()], ROW_TAGS)
     return out
 
 
 _MARKS = (".", "、", "．", "")  # after a row's numbering (2.重复申请); the text's end decides nothing
-_ROW = np.array([LABELS.index(t) for t in ("B-ROW", "I-ROW")])
-_NO_CELL = np.array([LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")])  # a character read as no cell
-_VALUE = np.array([LABELS.index(t) for t in ("B-VALUE", "I-VALUE")])

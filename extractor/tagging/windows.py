@@ -122,8 +122,9 @@ def predict_distribution(
 
 
 _B_VALUE, _I_VALUE, _O = (LABELS.index(t) for t in ("B-VALUE", "I-VALUE", "O"))
-_NOT_A_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]
-_ROW = [LABELS.index(t) for t in ("B-ROW", "I-ROW")]
+NO_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]  # tags of a character that is no cell
+ROW_TAGS = [LABELS.index(t) for t in ("B-ROW", "I-ROW")]
+VALUE_TAGS = [_B_VALUE, _I_VALUE]
 _BEFORE_A_CELL = re.compile(rf"[ \t]*(?:\d|{tpl.BLANK_MARKER.pattern})")  # after a number: the next cell
 
 
@@ -150,9 +151,9 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         unit = tpl.cell_count_unit(text, end)
         if _BEFORE_A_CELL.match(text, unit.end() if unit else end):  # a label's numbering is followed by its mark
-            out[start, _B_VALUE] += out[start, _ROW].sum()  # or words, never by a cell (3 0 0; 3个 15个)
-            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, _ROW].sum(-1)
-            out[start:end, _ROW] = 0.0
+            out[start, _B_VALUE] += out[start, ROW_TAGS].sum()  # or words, never by a cell (3 0 0; 3个 15个)
+            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, ROW_TAGS].sum(-1)
+            out[start:end, ROW_TAGS] = 0.0
         if not unit:
             continue
         at = unit.end() - 1  # the unit character (spaces before it keep their tags)
@@ -161,9 +162,9 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
         nxt = unit.end()
         glued = nxt < len(text) and (text[nxt].isdigit() or bool(tpl.BLANK_MARKER.match(text, nxt)))
         if not tpl.prose_figure(text, start, end, after_label=glued):  # it fills its cell: a value (or a label's)
-            out[start, _B_VALUE] += out[start, _NOT_A_CELL].sum()
-            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, _NOT_A_CELL].sum(-1)
-            out[start:end, _NOT_A_CELL] = 0.0
+            out[start, _B_VALUE] += out[start, NO_CELL].sum()
+            out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, NO_CELL].sum(-1)
+            out[start:end, NO_CELL] = 0.0
     return out
 
 
