@@ -173,6 +173,25 @@ def width_edits(text: str) -> list[Edit]:
     return sorted(edits)
 
 
+# ---- letter-spaced words ----------------------------------------------------------------------
+# A PDF cell or a Word table justifies a short label by spacing its letters (``行 政 许 可``, ``合  计``). Three or
+# more single characters each one or two spaces apart are one word spaced out; a header's words (``自然人 法人``)
+# and a label beside its values are not: only a run of single characters is closed up. A label's punctuation is
+# spaced with its letters (``缴 纳 费 用 、 行 政 机 关``). A blank cell's mark (``无``) is no letter of a word
+# (``无 无 无``: three blank cells; ``无 法 提 供`` is joined as a label), nor is a digit.
+_LETTER = r"(?:(?![无無])[\u3400-\u9fff]|[、，,：:；;（）()“”\"‘’《》])"
+_LETTER_SPACED = re.compile(rf"(?<!{_LETTER}){_LETTER}(?:[ \u3000]{{1,2}}{_LETTER}){{2,}}(?!{_LETTER})")
+
+
+def letter_spacing_edits(text: str) -> list[Edit]:
+    """The spaces inside a letter-spaced word deleted (``行 政 许 可`` → ``行政许可``)."""
+    return [
+        (m.start() + gap.start(), m.start() + gap.end(), "")
+        for m in _LETTER_SPACED.finditer(text)
+        for gap in re.finditer("[ \u3000]+", m.group())
+    ]
+
+
 # ---- thousands separators ---------------------------------------------------------------------
 # A number printed with thousands separators (``1,304``; ``12,345.67`` 万元), one figure standing alone: not
 # inside a comma-separated list (``4,1,304``), not after a digit or a point. Left as it was, a table row reads
@@ -501,6 +520,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("line_ends", line_end_edits),
     ("mojibake", mojibake_edits),
     ("markup", markup_edits),
+    ("letter_spacing", letter_spacing_edits),
     ("pinyin", pinyin_edits),
     ("t2s", simplified_edits),
     ("width", width_edits),

@@ -706,3 +706,34 @@ def test_a_label_unlike_the_row_missing_at_its_place_is_not_taken_for_it(seed: i
     assert all(
         out.cells[k].value is None for k in report.cells if ".withheld_internal_affairs." in k and k in out.cells
     )
+
+
+@given(seed=st.integers(0, 10_000), gap=st.sampled_from([" ", "  ", "\u3000"]))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_labels_printed_letter_spaced_read_as_the_same_cells(seed: int, gap: str):
+    """A PDF or Word table that justifies its labels by spacing their letters (``行 政 许 可``, ``合　　计``): the
+    same cells as the unspaced text, each pointing at its own characters."""
+    report = generate(seed)
+    text = report.text
+    for sp in sorted((s for s in report.spans if s.label in ("ROW", "COL", "GROUP")), key=lambda s: -s.start):
+        text = text[: sp.start] + gap.join(text[sp.start : sp.end]) + text[sp.end :]
+    plain, other = _extract(report.text), _extract(text)
+    assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+    for key, cell in other.cells.items():
+        if cell.span is not None:
+            assert cell.raw == plain.cells[key].raw, key
+
+
+@pytest.mark.parametrize(
+    ("printed", "normalized"),
+    [
+        ("行 政 许 可 5 0 3", "行政许可 5 0 3"),
+        ("申请人情况 自 然 人 法人或其他组织", "申请人情况 自然人 法人或其他组织"),
+        ("2.没有现成信息需要另行制作 无 无 无", "2.没有现成信息需要另行制作 无 无 无"),
+        ("自然人 法人 总计", "自然人 法人 总计"),
+    ],
+)
+def test_only_a_run_of_single_letters_is_closed_up(printed: str, normalized: str):
+    from extractor.normalize import apply_edits, letter_spacing_edits
+
+    assert apply_edits(printed, letter_spacing_edits(printed))[0] == normalized
