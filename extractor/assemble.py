@@ -408,7 +408,7 @@ def _row_labels(
     seen: set[str] = set()
     starts = sorted(t.start for t in tokens)
     previous_end: int | None = None  # where the ROW label before this one ends
-    after_group = False  # the label before this one is a group's ((四)无法提供), not a row's head
+    after_head = False  # the label before this one is a group's ((四)无法提供) or a numbering alone (4.), not a row's
     for sp in separators:
         if sp.label != "ROW":
             continue
@@ -423,9 +423,9 @@ def _row_labels(
             found.append((sp, rowdef, label))
         elif rowdef is None and not continues and tpl.may_be_extra_row(label):
             found.append((sp, None, label))
-        elif rowdef is None and _printed_like_a_row(label) and (not continues or after_group):
+        elif rowdef is None and _printed_like_a_row(label) and (not continues or after_head):
             found.append((sp, None, label))  # to be placed, or dropped
-        after_group = bool(tpl.GROUP_LABELS.fullmatch(label))
+        after_head = bool(tpl.GROUP_LABELS.fullmatch(label) or tpl.NUMBERING.fullmatch(label))
     placed = _by_place(found, rows)
     # a label placed by nothing bounds values only as a row the template lacks (as before: 行政确认)
     kept = [i for i, (_, d, label) in enumerate(found) if d is not None or tpl.may_be_extra_row(label)]

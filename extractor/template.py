@@ -86,7 +86,8 @@ _RESULT_ROWS_COMMON: tuple[RowDef, ...] = (
     RowDef("partially_granted", r"部分公开", _A),
     RowDef("withheld_state_secret", r"属于国家秘密", _A),
     RowDef("withheld_prohibited_by_law", r"其他法律.{0,6}?止公开", _A),
-    RowDef("withheld_security_stability", r"危及.{0,2}三安全一稳定", _A),
+    # 三安全一稳定, or spelled out: 国家安全、公共安全、经济安全和社会稳定
+    RowDef("withheld_security_stability", r"危及.{0,2}三安全一稳定|危及国家安全、公共安全", _A),
     RowDef("withheld_third_party", r"保护第三方合法权益", _A),
     RowDef("withheld_internal_affairs", r"三类内部事务", _A),
     RowDef("withheld_process_info", r"四类过程性", _A),
@@ -106,7 +107,7 @@ _HEAD_ROWS: tuple[RowDef, ...] = (
     RowDef("carried_over", r"上年结转", _A),
 )
 _TAIL_ROWS: tuple[RowDef, ...] = (
-    RowDef("total", r"[(（]七[)）]\s*总计|^\s*总计", _A),
+    RowDef("total", r"[(（]七[)）]\s*[总合]计|^\s*[总合]计", _A),  # 合计: the total as many reports print it
     RowDef("carried_forward", r"结转下年度", _A),
 )
 APPLICATIONS_2021: tuple[RowDef, ...] = (
@@ -125,7 +126,7 @@ APPLICATIONS_2019: tuple[RowDef, ...] = (
 )
 APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补|缴纳费用|按收费通知")
 # Printed by the 2019 table 三 (its total is row (七)) when the 2021 markers are not.
-APPLICATIONS_2019_MARKERS = re.compile(r"[(（]七[)）]\s*总计|结转下年度")
+APPLICATIONS_2019_MARKERS = re.compile(r"[(（]七[)）]\s*[总合]计|结转下年度")
 
 RESULT_ROWS_2021 = tuple(r.key for r in APPLICATIONS_2021[2:-2])
 RESULT_ROWS_2019 = tuple(r.key for r in APPLICATIONS_2019[2:-2])
@@ -337,7 +338,7 @@ REVIEW_HEADER = (
 OUTCOME_HEADER = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 # Variants the blank form does not print but reports do (a label cut short, another wording): joined and
 # recognised like the printed ones.
-JOIN_VARIANTS: tuple[str, ...] = ("要求行政机关确认或重新出具", "本年度办理结果", "信息内容")
+JOIN_VARIANTS: tuple[str, ...] = ("要求行政机关确认或重新出具", "本年度办理结果", "信息内容", "(七)合计")
 # Column headers as regular expressions where the printed text alone is not enough: a bare 其他 is a column
 # only between cells, 本年增/减 is often cut to 本年增/, a fee header may drop its unit.
 COLUMN_VARIANTS: tuple[str, ...] = (
@@ -345,6 +346,7 @@ COLUMN_VARIANTS: tuple[str, ...] = (
     r"本年收费金额\s*[(]单位\s*:\s*万元[)]",
     "本年收费金额",
     r"(?<=\s)其他(?=\s)",
+    "合计",  # a total column printed as reports print it
     r"[(]本列数据的勾稽关系为[^)]*[)]",
 )
 

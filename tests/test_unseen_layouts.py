@@ -646,7 +646,7 @@ def test_a_label_printed_in_other_words_is_rejoined_where_a_line_break_splits_it
 
 class _LabelReadingTagger:
     """The rules, plus a ROW span on each numbered label at a line's start that they leave unread, as the model
-    reads a label printed in other words."""
+    reads a label printed in other words (a numbering on a line of its own and the words on the next line: two)."""
 
     name = "model:label-reading"
 
@@ -662,6 +662,12 @@ class _LabelReadingTagger:
             Span(m.start(1), m.end(1), "ROW")
             for m in re.finditer(r"(?m)(?:^|(?<=\t))((?:\d+\.|[(][一二三四五六七][)])[^\t\n\d]{2,})", doc.text)
             if not any(a < m.end(1) and m.start(1) < b for a, b in taken)
+        ]
+        more += [
+            Span(m.start(g), m.end(g), "ROW")
+            for m in re.finditer(r"(?m)^(\d+\.)\n([^\t\n\d]{2,})", doc.text)
+            for g in (1, 2)
+            if not any(a < m.end(2) and m.start(1) < b for a, b in taken)
         ]
         spans = tuple(sorted([*tagged.spans, *more], key=lambda sp: (sp.start, sp.end)))
         return replace(tagged, spans=spans, tagger=self.name)
@@ -680,6 +686,7 @@ def _tabs_report_with(seed: int, printed: str, reworded: str):  # type: ignore[n
             ("withheld_internal_affairs", "属于三类内部事务信息", "属于内部事务信息"),
             ("unavailable_not_held", "本机关不掌握相关政府信息", "本机关不掌握该政府信息"),
             ("partially_granted", "部分公开(区分处理的", "部分(区分处理的"),  # its note left aside
+            ("withheld_third_party", "4.保护第三方合法权益", "4.\n涉及第三方合法权益"),  # numbering on its own line
         ]
     ),
 )
@@ -737,3 +744,20 @@ def test_only_a_run_of_single_letters_is_closed_up(printed: str, normalized: str
     from extractor.normalize import apply_edits, letter_spacing_edits
 
     assert apply_edits(printed, letter_spacing_edits(printed))[0] == normalized
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    words=st.sampled_from(
+        [
+            ("总计", "合计"),  # the total row and columns as many reports print them
+            ("危及“三安全一稳定”", "危及国家安全、公共安全、经济安全和社会稳定"),  # the three and one spelled out
+        ]
+    ),
+)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_label_printed_in_the_words_reports_use_for_it_reads_the_same_cells(seed: int, words: tuple[str, str]):
+    report = generate(seed)
+    assume(words[0] in report.text)
+    plain, other = _extract(report.text), _extract(report.text.replace(*words))
+    assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
