@@ -477,7 +477,7 @@ SIGN_WORDS: dict[str, str] = {"增加": "+", "增长": "+", "上升": "+", "增"
 _SIGN = "|".join(sorted(SIGN_WORDS, key=len, reverse=True))
 _NEXT_CELL = rf"[ \t]*(?:$|[\t|])|\s\s|[ \t]+(?:[+\-]?\d|{BLANK_MARKER.pattern})"  # layout, the end, a next cell
 SIGNED_CELL = re.compile(
-    rf"(?m)(?:^|(?<=[\t|])|(?<=\s\s)|(?<=[\d—/无] ))[ \t]*({_SIGN})[ \t]*"
+    rf"(?m)(?:^|(?<=[\t|])|(?<=\s\s)|(?<=[\d—/无] ))[ \t]*({_SIGN}) ?"  # a tab after the word: another cell
     rf"(?=\d+(?:\.\d+)?[{COUNT_UNITS}]?(?:{_NEXT_CELL}))"
 )
 

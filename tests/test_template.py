@@ -51,3 +51,9 @@ def test_a_printed_label_broken_by_a_line_break_anywhere_is_joined_again(data):
     text = f"前文\n{term[:cut]}\n{term[cut:]}\t12\n"
     doc = normalize(source_from_bytes("t.txt", text.encode("utf-8")))
     assert term in doc.text, (term, doc.text)
+
+
+def test_the_last_character_of_a_broken_header_before_a_tab_is_no_sign_of_the_next_cell():
+    """``本年增/`` / ``减<tab>12``: 减 ends the header 本年增/减; a tab after a sign word starts another cell."""
+    doc = normalize(source_from_bytes("t.txt", "前文\n本年增/\n减\t12\n".encode()))
+    assert "本年增/减" in doc.text and "-12" not in doc.text
