@@ -192,6 +192,24 @@ def letter_spacing_edits(text: str) -> list[Edit]:
     ]
 
 
+# ---- letters read for digits ------------------------------------------------------------------
+# OCR, and people typing a table, put a letter for a digit that looks like it: ``1O5`` (O for 0), ``l2`` (l for
+# 1). A token of digits and such letters alone, with a digit in it and no other letter beside it, is a number;
+# a code (``ISO9001``, ``5G``, ``A1``) has other letters, and a word (``OK``) no digit.
+_LOOKALIKE = {"O": "0", "o": "0", "l": "1", "I": "1"}
+_MISREAD_NUMBER = re.compile(r"(?<![A-Za-z\d])(?=[\dOolI]*\d)(?=[\dOolI]*[OolI])[\dOolI]{2,}(?![A-Za-z\d])")
+
+
+def lookalike_edits(text: str) -> list[Edit]:
+    """Each letter of a misread number read as the digit it stands for (``1O5`` → ``105``)."""
+    return [
+        (m.start() + i, m.start() + i + 1, _LOOKALIKE[ch])
+        for m in _MISREAD_NUMBER.finditer(text)
+        for i, ch in enumerate(m.group())
+        if ch in _LOOKALIKE
+    ]
+
+
 # ---- thousands separators ---------------------------------------------------------------------
 # A number printed with thousands separators (``1,304``; ``12,345.67`` 万元), one figure standing alone: not
 # inside a comma-separated list (``4,1,304``), not after a digit or a point. Left as it was, a table row reads
@@ -524,6 +542,7 @@ STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("pinyin", pinyin_edits),
     ("t2s", simplified_edits),
     ("width", width_edits),
+    ("lookalikes", lookalike_edits),
     ("thousands", thousands_edits),
     ("sign_words", sign_word_edits),
     ("noise", noise_edits),

@@ -761,3 +761,28 @@ def test_a_label_printed_in_the_words_reports_use_for_it_reads_the_same_cells(se
     assume(words[0] in report.text)
     plain, other = _extract(report.text), _extract(report.text.replace(*words))
     assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+
+
+@given(seed=st.integers(0, 10_000), letter=st.sampled_from(["O", "o"]))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_number_misread_with_a_letter_for_a_digit_reads_as_the_number(seed: int, letter: str):
+    """OCR's ``1O5`` for 105: each cell of two digits or more with its zeros printed as a letter reads as printed
+    with digits."""
+    report = generate(seed)
+    text = report.text
+    for start, end in sorted(report.positions.values(), reverse=True):
+        printed = text[start:end]
+        if len(printed) >= 2 and printed.isdigit():
+            text = text[:start] + printed.replace("0", letter) + text[end:]
+    plain, other = _extract(report.text), _extract(text)
+    assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+
+
+@pytest.mark.parametrize(
+    ("printed", "normalized"),
+    [("1O5 2O l2", "105 20 12"), ("ISO9001", "ISO9001"), ("5G", "5G"), ("A1", "A1"), ("OK", "OK"), ("lO", "lO")],
+)
+def test_only_a_token_of_digits_and_lookalike_letters_is_read_as_a_number(printed: str, normalized: str):
+    from extractor.normalize import apply_edits, lookalike_edits
+
+    assert apply_edits(printed, lookalike_edits(printed))[0] == normalized
