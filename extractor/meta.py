@@ -88,6 +88,8 @@ def find_meta(doc: NormalizedDoc) -> Meta:
             year = _most_named_year(text)
     if agency is None and opening and int(opening["year"]) == year:
         agency = _clean_agency(opening["agency"])
+    if agency is None:
+        agency = _signed_by(text)
     if agency:
         agency = _formal(_expand(agency, text, title_end))
     published = None
@@ -126,6 +128,21 @@ def _cited_notice(head: str, start: int, end: int, agency: str) -> bool:
         closed = head.find("》", start)
         return bool(_NOTICE.search(head[opened : closed if closed >= 0 else end + 12]))
     return bool(_NOTICE.search(_LEAD.sub("", agency)) or _NOTICE.match(head, end))
+
+
+# The signature (落款) that ends a report: the agency's name on a line of its own, its date on the next.
+_SIGNATURE = re.compile(
+    r"(?m)^[ \t]*(?P<agency>[\u4e00-\u9fff()]{2,30})[ \t]*\n[ \t]*"
+    r"(?:(?:19|20)\d{2}|[一二][〇零○一二三四五六七八九]{3})[ \t]*年[ \t]*[\d一二三四五六七八九十〇零○]{1,3}[ \t]*月"
+)
+SIGNATURE_CHARS = 400  # the signature stands within this many characters of the text's end
+
+
+def _signed_by(text: str) -> str | None:
+    """The agency that signs the report at its end (``沭阳县发展和改革局`` / ``2024年1月17日``), if a name."""
+    tail = text[-SIGNATURE_CHARS:]
+    names = [_clean_agency(m["agency"]) for m in _SIGNATURE.finditer(tail)]
+    return next((n for n in reversed(names) if n), None)
 
 
 def _clean_agency(raw: str) -> str | None:

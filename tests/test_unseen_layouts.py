@@ -103,6 +103,17 @@ def test_a_table_skeleton_with_no_values_gives_every_cell_as_missing():
             None,
         ),
         ("一、政府信息公开总体工作情况\n中所列数据的统计期限说明…现将信访局工作报告如下。", None, None),
+        (  # no agency in the title: the one that signs the report (落款)
+            "2023年政府信息公开工作年度报告\n一、总体情况\n全年公开信息30条。\n六、其他需要报告的事项\n无。\n\n"
+            "沭阳县发展和改革局\n2024年1月17日\n",
+            2023,
+            "沭阳县发展和改革局",
+        ),
+        (  # a closing line that names no agency is no signature
+            "2023年政府信息公开工作年度报告\n一、总体情况\n全年公开信息30条。\n特此报告。\n2024年1月17日\n",
+            2023,
+            None,
+        ),
     ],
 )
 def test_meta_is_read_from_what_the_text_says_or_left_null(text: str, year: int | None, agency: str | None):
