@@ -233,3 +233,13 @@ def test_a_number_followed_by_the_next_cell_is_no_rows_numbering(n: int, unit: s
 def _value_tags(cell: str) -> list[str]:
     kind = "VALUE" if cell[0].isdigit() else "BLANK"
     return [f"B-{kind}", *[f"I-{kind}"] * (len(cell) - 1)]
+
+
+@given(marker=st.sampled_from(["-", "—", "——", "/", "无"]), sep=st.sampled_from([" ", "\t", "|"]))
+def test_a_blank_mark_the_model_reads_as_a_value_is_a_blank_cell_but_a_sign_stays_a_sign(marker: str, sep: str):
+    """``24 37 -`` with ``-`` read as a value (a value with no digit would be dropped, and the row's cells shift):
+    a blank cell. ``-361`` keeps its sign."""
+    text = f"24{sep}{marker}{sep}-361\n"
+    tags = ["B-VALUE", "I-VALUE", "O", "B-VALUE", *["I-VALUE"] * (len(marker) - 1), "O", "B-VALUE"]
+    tags += ["I-VALUE"] * 3 + ["O"]
+    assert _decode(text, _confident(text, tags, 0.7)) == [("24", "VALUE"), (marker, "BLANK"), ("-361", "VALUE")]

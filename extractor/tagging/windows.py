@@ -122,6 +122,7 @@ def predict_distribution(
 
 
 _B_VALUE, _I_VALUE, _O = (LABELS.index(t) for t in ("B-VALUE", "I-VALUE", "O"))
+_B_BLANK, _I_BLANK = LABELS.index("B-BLANK"), LABELS.index("I-BLANK")
 NO_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]  # tags of a character that is no cell
 ROW_TAGS = [LABELS.index(t) for t in ("B-ROW", "I-ROW")]
 VALUE_TAGS = [_B_VALUE, _I_VALUE]
@@ -139,8 +140,15 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     came next, a label after a unit (``件``) pulled the count into it, and counts the model had not learnt with a
     unit were passed over. And a number, with its unit or not, followed on its line by the next cell (``3 0 0``,
     ``3个 15个``) is no row label's part (a mark or the label's words follow a numbering: ``3.其他``), so its ROW
-    probability is its VALUE's."""
+    probability is its VALUE's. A value holds a digit: a blank cell's mark with no digit after it (``24 37 -``,
+    not the sign of ``-361``) read as a value is that blank cell, so its VALUE probability is its BLANK's."""
     out = dist.copy()
+    for m in tpl.BLANK_MARKER.finditer(text):
+        if m.end() < len(text) and (text[m.end()].isdigit() or text[m.end()] == "."):
+            continue  # a sign
+        out[m.start(), _B_BLANK] += out[m.start(), VALUE_TAGS].sum()
+        out[m.start() + 1 : m.end(), _I_BLANK] += out[m.start() + 1 : m.end()][:, VALUE_TAGS].sum(-1)
+        out[m.start() : m.end(), VALUE_TAGS] = 0.0
     digit = np.fromiter((ch.isdigit() for ch in text), dtype=bool, count=len(text))
     inside = np.zeros(len(text), dtype=bool)
     inside[1:] = digit[1:] & digit[:-1]
