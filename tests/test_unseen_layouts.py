@@ -749,6 +749,7 @@ def test_labels_printed_letter_spaced_read_as_the_same_cells(seed: int, gap: str
         ("申请人情况 自 然 人 法人或其他组织", "申请人情况 自然人 法人或其他组织"),
         ("2.没有现成信息需要另行制作 无 无 无", "2.没有现成信息需要另行制作 无 无 无"),
         ("自然人 法人 总计", "自然人 法人 总计"),
+        ("规章 \\ \\ \\", "规章 \\ \\ \\"),  # blank cells marked with a backslash
     ],
 )
 def test_only_a_run_of_single_letters_is_closed_up(printed: str, normalized: str):
