@@ -181,7 +181,8 @@ def _groups(
     cuts = sorted(sp.start for sp in separators if sp.label != "ROW" or sp in kept or sp.score >= 0.5)
     groups: list[list[Token]] = []
     for tok in tokens:
-        if groups and not any(groups[-1][-1].end <= c < tok.start for c in cuts):
+        last = groups[-1][-1] if groups else None
+        if last and not any(last.end <= c < tok.start for c in cuts) and not _worded(text, last.end, tok.start):
             groups[-1].append(tok)
         else:
             groups.append([tok])
@@ -195,6 +196,16 @@ def _groups(
         else:
             out.append(g)
     return out
+
+
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _worded(text: str, start: int, end: int) -> bool:
+    """Words stand between two values on one line (``行政许可14998-60其他对管理服事项2800``: a row label no row's
+    words match): the values after them are no cells of the row before them. A unit (``件``, ``万元``) is no word."""
+    gap = text[start:end]
+    return "\n" not in gap and bool(_WORD.search(tpl.UNIT_WORDS.sub("", gap)))
 
 
 def _drifted_below(lines: list[list[Token]], separators: list[Span], text: str, lo: int) -> bool:

@@ -63,7 +63,7 @@ ACTIVE_2019: tuple[RowDef, ...] = (
     RowDef("rules", r"(?<!规范性文件)规章", ("new_made", "new_published", "total_published")),
     RowDef("normative_docs", r"(?:行政)?规范性文件", ("new_made", "new_published", "total_published")),
     RowDef("licensing", r"行政许可", ("prev_items", "change", "decisions")),
-    RowDef("other_services", r"其他对外管理服务事项", ("prev_items", "change", "decisions")),
+    RowDef("other_services", r"其他对外管理服务", ("prev_items", "change", "decisions")),  # 事项 or not
     RowDef("penalty", r"行政处罚", ("prev_items", "change", "decisions")),
     RowDef("enforcement", r"行政强制", ("prev_items", "change", "decisions")),
     RowDef("fees", r"行政事业性收费", ("prev_items", "change")),
@@ -469,6 +469,7 @@ PROSE_FIGURE = re.compile(r"[ \t]*[年月日%件条个项次篇]")
 # A count printed with its unit as a whole cell of a table row (``| 5件 |``, ``规章\t3个\t0个``, a glued
 # ``规章5件3件``): a cell after all. After the unit: layout, the end, or the next cell (a number, a blank marker).
 COUNT_UNITS = "件条个项次篇"
+UNIT_WORDS = re.compile(rf"万元|元|[{COUNT_UNITS}]")  # what a cell prints after its number
 _CELL_COUNT = re.compile(rf"[ \t]*[{COUNT_UNITS}](?=[ \t]*(?:[\t|\n]|$|[+\-]?\d|{BLANK_MARKER.pattern}))")
 _CELL_EDGE = "\t|\n "
 

@@ -798,3 +798,17 @@ def test_only_a_token_of_digits_and_lookalike_letters_is_read_as_a_number(printe
     from extractor.normalize import apply_edits, lookalike_edits
 
     assert apply_edits(printed, lookalike_edits(printed))[0] == normalized
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_values_after_a_label_no_row_matches_on_one_line_are_never_the_row_befores(seed: int):
+    """A glued dump with a row label the rules do not know (``行政许可14998-60其他对管理服事项2800``): the values
+    after it are never read as the cells of the row before it, however sure."""
+    report = generate(seed, layout="glued")
+    assume("其他对外管理服务事项" in report.text)
+    out = _extract(report.text.replace("其他对外管理服务事项", "其他对管理服事项"))
+    for key in ("active.licensing.prev_items", "active.licensing.change", "active.licensing.decisions"):
+        cell = out.cells.get(key)
+        if cell is not None and cell.value is not None and cell.status is CellStatus.READ:
+            assert cell.value == report.cells[key], key
