@@ -174,9 +174,10 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
 def _groups(
     tokens: list[Token], separators: list[Span], text: str, lo: int, labels: list[Span] | None = None
 ) -> list[list[Token]]:
-    """Runs of tokens with no label between them; a run spread over lines of ≥2 tokens each is split by line,
-    and so is a run whose later lines drifted above the next label. A ROW span that is no row label (``labels``)
-    and that its tagger doubted (score < 0.5: ``政府`` of a running header inside the table) cuts no run."""
+    """Runs of tokens with no label between them, nor words on their line (``_worded``); a run spread over lines of
+    ≥2 tokens each is split by line, and so is a run whose later lines drifted above the next label. A ROW span
+    that is no row label (``labels``) and that its tagger doubted (score < 0.5: ``政府`` of a running header inside
+    the table) cuts no run."""
     kept = set(labels or ())
     cuts = sorted(sp.start for sp in separators if sp.label != "ROW" or sp in kept or sp.score >= 0.5)
     groups: list[list[Token]] = []
