@@ -199,7 +199,8 @@ def _groups(
     return out
 
 
-_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character
+_WORD = re.compile(rf"{_HAN.pattern}{{2,}}")
 
 
 def _worded(text: str, start: int, end: int) -> bool:
@@ -451,8 +452,7 @@ _LIKE = 0.6  # how alike (difflib ratio) a label and the row it stands in for mu
 def _printed_like_a_row(label: str) -> bool:
     """A label long enough to be a row's, however it is worded, in words of its own (not a group's label alone,
     ``(三)不予公开``, nor a numbering)."""
-    cjk = r"[\u4e00-\u9fff]"
-    return len(re.findall(cjk, label)) >= 4 and len(re.findall(cjk, tpl.own_words(label))) >= 2
+    return len(_HAN.findall(label)) >= 4 and len(_HAN.findall(tpl.own_words(label))) >= 2
 
 
 def _alike(label: str, row: tpl.RowDef) -> bool:

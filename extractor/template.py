@@ -102,12 +102,13 @@ _RESULT_ROWS_COMMON: tuple[RowDef, ...] = (
     RowDef("rejected_excessive", r"大量反复", _A),
     RowDef("rejected_reconfirm", r"要求行政机关确认|确认或重新出具", _A),
 )
+_TOTAL_ROW = r"[(（]七[)）]\s*[总合]计"  # (七)总计, or 合计 as many reports print it
 _HEAD_ROWS: tuple[RowDef, ...] = (
     RowDef("new_received", r"本年新收", _A),
     RowDef("carried_over", r"上年结转", _A),
 )
 _TAIL_ROWS: tuple[RowDef, ...] = (
-    RowDef("total", r"[(（]七[)）]\s*[总合]计|^\s*[总合]计", _A),  # 合计: the total as many reports print it
+    RowDef("total", rf"{_TOTAL_ROW}|^\s*[总合]计", _A),
     RowDef("carried_forward", r"结转下年度", _A),
 )
 APPLICATIONS_2021: tuple[RowDef, ...] = (
@@ -126,7 +127,7 @@ APPLICATIONS_2019: tuple[RowDef, ...] = (
 )
 APPLICATIONS_2021_MARKERS = re.compile(r"逾期不补|缴纳费用|按收费通知")
 # Printed by the 2019 table 三 (its total is row (七)) when the 2021 markers are not.
-APPLICATIONS_2019_MARKERS = re.compile(r"[(（]七[)）]\s*[总合]计|结转下年度")
+APPLICATIONS_2019_MARKERS = re.compile(rf"{_TOTAL_ROW}|结转下年度")
 
 RESULT_ROWS_2021 = tuple(r.key for r in APPLICATIONS_2021[2:-2])
 RESULT_ROWS_2019 = tuple(r.key for r in APPLICATIONS_2019[2:-2])
