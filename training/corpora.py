@@ -7,20 +7,23 @@ from pathlib import Path
 
 from extractor.corpus import Example
 from training.families import FAMILIES, with_family
-from training.synth import generate, to_example
+from training.synth import LAYOUTS, generate, to_example
 
 
-def synthetic_examples(seeds: Iterable[int], families: bool | Sequence[str] = False) -> Iterator[Example]:
+def synthetic_examples(
+    seeds: Iterable[int], families: bool | Sequence[str] = False, layouts: Sequence[str] = ()
+) -> Iterator[Example]:
     """Generated reports with exact labels; with ``families`` (true: every layout family; or the names of some,
     a name given twice coming twice as often), each edited as one of them in turn by seed, ``plain`` among
     them, so that the model sees cut texts, skeletons, placeholder headers, extra rows and page footers with
-    the labels those edits leave."""
+    the labels those edits leave. With ``layouts``, each printed in one of them in turn (by seed, counted apart
+    from the families' turn), else in the layout it draws."""
     turn = tuple(FAMILIES) if families is True else tuple(families or ())
-    unknown = set(turn) - set(FAMILIES)
+    unknown = (set(turn) - set(FAMILIES)) | (set(layouts) - set(LAYOUTS))
     if unknown:
-        raise ValueError(f"unknown layout families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
+        raise ValueError(f"unknown layout families or layouts {sorted(unknown)}; known: {FAMILIES}, {LAYOUTS}")
     for seed in seeds:
-        report = generate(seed)
+        report = generate(seed, layout=layouts[(seed // max(len(turn), 1)) % len(layouts)] if layouts else None)
         family = turn[seed % len(turn)] if turn else "plain"
         text, spans = to_example(with_family(report, family, seed))
         yield Example(f"synth-{seed}" + (f"-{family}" if turn else ""), "synthetic", text, tuple(spans))

@@ -12,6 +12,8 @@ OCR look-alikes in labels). Every character written is labelled as it is written
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import re
 from collections.abc import Sequence
@@ -111,9 +113,17 @@ def active_truth(layout: str, rng: random.Random) -> dict[str, Value]:
                 out[key] = _money(rng) * (10000 if col == "amount_yuan" and rng.random() < 0.3 else 1)
             elif col == "change":
                 out[key] = _count(rng, rng.choice((5, 5, 50, 300)), 0.6) * rng.choice((1, -1))
+            elif col in _STOCKS:  # what is in force or published in all: this year's flow and the years' before
+                flow = out[f"active.{row.key}.{_STOCKS[col]}"]
+                out[key] = (flow or 0) + _count(rng, rng.choice((10, 40, 200)), 0.3)
             else:
                 out[key] = _count(rng, 20 if row.key != "licensing" else 2000, 0.4)
     return out
+
+
+# A stock column of table 二 (现行有效件数, 对外公开总数量) and the flow it holds (本年制发件数, 本年新公开数量): what
+# is in force is this year's documents and earlier years' not repealed, so it is seldom below the flow.
+_STOCKS = {"in_force": "made", "total_published": "new_published"}
 
 
 def applications_truth(layout: str, rng: random.Random) -> dict[str, Value]:
@@ -528,6 +538,23 @@ def project_spans(doc: NormalizedDoc, spans: Sequence[Span]) -> list[Span]:
     return [sp for sp in out if doc.text[sp.start : sp.end].strip()]
 
 
+def cell_spans(report: SynthReport) -> list[Span]:
+    """``report.spans`` with each glued run (one VALUE span, as a tagger must read it) cut where its cells start,
+    as a person annotates it (one VALUE per cell): the model learns where a run's cells begin, and the engine
+    weighs a run's splits by it when the table's rules leave several (``resolve``)."""
+    cuts = sorted({a for a, _ in report.positions.values()})
+    out: list[Span] = []
+    for sp in report.spans:
+        inner = cuts[bisect.bisect_right(cuts, sp.start) : bisect.bisect_left(cuts, sp.end)]
+        if sp.label != "VALUE" or not inner:
+            out.append(sp)
+            continue
+        edges = [sp.start, *inner, sp.end]
+        out += [Span(a, b, "VALUE", sp.score) for a, b in itertools.pairwise(edges)]
+    return out
+
+
 def to_example(report: SynthReport) -> tuple[str, list[Span]]:
+    """The report's normalized text and its labels there, a glued run cut into its cells (``cell_spans``)."""
     doc = normalized(report)
-    return doc.text, project_spans(doc, report.spans)
+    return doc.text, project_spans(doc, cell_spans(report))

@@ -60,6 +60,9 @@ class TrainConfig(Architecture):
     teacher: str | None = None
     distill: float = 0.5
     temperature: float = 2.0
+    # the loss at a digit inside a digit run counts this many times: whether a cell starts there is how the
+    # engine weighs a glued run's splits that the rules leave open (one character in hundreds of a window)
+    run_digit_weight: float = 1.0
 
 
 class DataConfig(BaseModel):
@@ -72,6 +75,9 @@ class DataConfig(BaseModel):
     # edit each generated report as one of the layout families (training/families.py), in turn by seed: all of
     # them (true), or these (a family named twice comes twice as often; "plain" leaves a report as generated)
     families: bool | tuple[str, ...] = False
+    # print each generated report in one of these layouts (training.synth.LAYOUTS), in turn by seed, a layout
+    # named twice coming twice as often; empty: each report draws its own
+    layouts: tuple[str, ...] = ()
     corpora: tuple[str, ...] = ()  # JSONL(.gz) corpora: pre-generated, silver, human corrections
     silver: tuple[str, ...] = ()  # real reports to label with the rule tagger (kept only if every rule passes)
     human: tuple[str, ...] = ()  # corpora of human corrections or known values (`xxgk corpus from-gold`)
@@ -165,6 +171,21 @@ def framed_windows(
     return out
 
 
+def run_digits(vocab: CharVocab) -> torch.Tensor:
+    """``digit[i]``: the vocabulary's token ``i`` is a digit."""
+    return torch.tensor([len(t) == 1 and t.isdigit() for t in vocab.tokens], dtype=torch.bool)
+
+
+def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, input_ids: torch.Tensor, digit: torch.Tensor, w: float):
+    """Token cross-entropy over labelled tokens, a digit after a digit (inside a run) counting ``w`` times."""
+    ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels.clamp(min=0), reduction="none")
+    is_digit = digit[input_ids]
+    inside = torch.zeros_like(is_digit)
+    inside[:, 1:] = is_digit[:, 1:] & is_digit[:, :-1]
+    weight = (labels != -100).float() * torch.where(inside, w, 1.0)
+    return (ce * weight).sum() / weight.sum()
+
+
 def train(
     examples: Sequence[Example],
     config: TrainConfig,
@@ -196,6 +217,7 @@ def train(
     total = config.steps or config.epochs * per_epoch
     schedule = linear_schedule(optimizer, total, config.warmup)
     pad = vocab.index["[PAD]"]
+    digit = run_digits(vocab).to(device)
     model.train()
     for step, batch in zip(range(total), shuffled_batches(chunks, config.batch_size, rng), strict=False):
         width = max(len(ids) for ids, _ in batch)
@@ -205,6 +227,10 @@ def train(
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
             loss = out.loss
+            if config.run_digit_weight != 1.0:
+                loss = weighted_loss(
+                    out.logits, labels.to(device), input_ids.to(device), digit, config.run_digit_weight
+                )
             if teacher is not None and to_teacher is not None:
                 loss = (1 - config.distill) * loss + config.distill * _distillation_loss(
                     out.logits, teacher, to_teacher[input_ids.to(device)], mask.to(device), config.temperature
@@ -241,7 +267,10 @@ def examples_for(data: DataConfig) -> list[Example]:
     from training.corpora import synthetic_examples
 
     seeds = range(data.synthetic_seed, data.synthetic_seed + data.synthetic)
-    pool = [*synthetic_examples(seeds, families=data.families), *silver_examples([Path(p) for p in data.silver])]
+    pool = [
+        *synthetic_examples(seeds, families=data.families, layouts=data.layouts),
+        *silver_examples([Path(p) for p in data.silver]),
+    ]
     for corpus in data.corpora:
         pool.extend(read_corpus(Path(corpus)))
     for corpus in data.human:
