@@ -22,7 +22,7 @@ from extractor.constraints import Rule, application_rules, review_rules
 from extractor.schema import CellStatus, Issue, IssueCode, TableKey
 from extractor.segment import table_regions
 from extractor.splits import Part, Piece, enumerate_splits, sum_rule
-from extractor.types import NormalizedDoc, Span, TaggedDoc
+from extractor.types import NormalizedDoc, Span, TagDistribution, TaggedDoc
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Token:
     line: int
     score: float
     ocr_alternatives: tuple[str, ...] = ()  # other readings of an OCR'd value, one look-alike digit changed
+    cell_starts: tuple[float, ...] = ()  # per character, the tagger's probability that a cell starts there
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class CellDraft:
     confidence: float
     alternatives: tuple[tuple[str, ...], ...] = ()
     cost: int = 0  # characters read otherwise than the OCR engine printed them
+    # a piece of a glued run: the tagger's log-probability that a cell starts where it starts (unless the run
+    # does) and at none of its other characters; None when the tagger gave no such probabilities (the rules)
+    split_logp: float | None = None
 
 
 MISSING = CellDraft(None, None, None, CellStatus.MISSING, 0.0)
@@ -149,6 +153,7 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
     tokens: list[Token] = []
     separators: list[Span] = []
     label_ends = {sp.end for sp in tagged.spans if sp.label in ("ROW", "COL", "TITLE_ITEM")}
+    kept = [d for d in tagged.distributions if d.cell_starts is not None and d.start < hi and d.end > lo]
     for sp in tagged.spans:
         if sp.start < lo or sp.end > hi:
             continue
@@ -164,11 +169,20 @@ def _tokens(tagged: TaggedDoc, lo: int, hi: int) -> tuple[list[Token], list[Span
                     text.count("\n", lo, sp.start),
                     sp.score,
                     () if sp.label == "BLANK" else ocr_alternatives(tagged.doc, sp.start, sp.end),
+                    _cell_starts(kept, sp.start, sp.end),
                 )
             )
         elif sp.label in ("ROW", "TITLE_ITEM", "COL", "SECTION"):
             separators.append(sp)
     return tokens, separators
+
+
+def _cell_starts(distributions: list[TagDistribution], start: int, end: int) -> tuple[float, ...]:
+    """The tagger's probability that a cell starts at each character of ``[start, end)``; () without one."""
+    for d in distributions:
+        if d.start <= start and end <= d.end:
+            return tuple(float(p) for p in d.cell_starts[start - d.start : end - d.start])
+    return ()
 
 
 def _groups(
@@ -264,17 +278,20 @@ def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
 
 
 _GLUED_MONEY = re.compile(r"\d{2,}\.\d+")
+_SPLITTABLE = re.compile(r"[+\-]?\d+")  # a digit run, a change's sign before it (``-1390``: -139 then 0)
 
 
 def _pieces(group: list[Token], keys: tuple[str, ...] = ()) -> list[Piece]:
-    """The group's tokens as pieces to split. A decimal printed last, for a row whose last cell is money, may
+    """The group's tokens as pieces to split (a signed run only where a signed column may take its sign). A
+    decimal printed last, for a row whose last cell is money, may
     hold the counts before it glued to its integer digits (``1212345.67``: items and 元 of 政府集中采购)."""
     money_last = bool(keys) and keys[-1] in tpl.DECIMAL_CELLS
+    signed = any(tpl.CellKey.parse(k).column in tpl.SIGNED_COLUMNS for k in keys)
     return [
         Piece(
             t.text,
             t.start,
-            not t.blank and t.text.isdigit(),
+            not t.blank and (t.text.isdigit() or (signed and _SPLITTABLE.fullmatch(t.text) is not None)),
             decimal=money_last and i == len(group) - 1 and _GLUED_MONEY.fullmatch(t.text) is not None,
         )
         for i, t in enumerate(group)
@@ -347,12 +364,43 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)",
     )
     conf = 0.9 if len(splits) == 1 else 0.6
+    starts = _starts_at(group)
     return [
         tuple(
-            _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks) for p, k in zip(parts, keys, strict=True)
+            replace(
+                _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks), split_logp=_split_logp(p, starts)
+            )
+            for p, k in zip(parts, keys, strict=True)
         )
         for parts in splits
     ], [glued]
+
+
+def _starts_at(group: list[Token]) -> dict[int, float | None]:
+    """For each character of the group's tokens, the tagger's probability that a cell starts there; None at a
+    token's first character (a cell starts there whatever the split) or where the tagger gave none."""
+    out: dict[int, float | None] = {}
+    for t in group:
+        if t.cell_starts:
+            out.update((t.start + i, p) for i, p in enumerate(t.cell_starts))
+            out[t.start] = None
+    return out
+
+
+_FLOOR = 1e-6  # no probability is taken as certain
+
+
+def _split_logp(part: Part, starts: dict[int, float | None]) -> float | None:
+    """The tagger's log-probability of ``part`` as one cell: a cell starts at its first character (unless a token
+    starts there) and at none of the others. None when the tagger gave no probabilities for its characters."""
+    if any(i not in starts for i in range(part.start + 1, part.end)) or part.start not in starts:
+        return None
+    first = starts[part.start]
+    logp = 0.0 if first is None else math.log(max(first, _FLOOR))
+    for i in range(part.start + 1, part.end):
+        p = starts[i]
+        logp += 0.0 if p is None else math.log(max(1.0 - p, _FLOOR))
+    return logp
 
 
 MAX_PLACEMENTS = 2000
@@ -412,16 +460,18 @@ def _row_labels(
 ) -> tuple[list[Span], list[tpl.RowDef | None], set[int]]:
     """The ROW labels that bound values: each template row's first label, and labels of rows the template (in
     this layout) does not have (None), which own the values after them so that they never feed a template
-    row. The tail of a label wrapped over lines (no value since the label before it) is no row of its own. A
-    label no row's words match, standing where a template row is missing and printed much like it
-    (``属于内部事务信息`` for ``属于三类内部事务信息``), is that row (``_by_place``): the indexes of such labels,
-    placed by where they stand, are returned too."""
+    row. The tail of a label wrapped over lines (no value since the label before it) is no row of its own, but
+    where it and the label before it are no row apart and one together (``一、本`` / a header line / ``年新收…``,
+    a converter's table cut inside a label), they are that row. A label no row's words match, standing where a
+    template row is missing and printed much like it (``属于内部事务信息`` for ``属于三类内部事务信息``), is that
+    row (``_by_place``): the indexes of such labels, placed by where they stand, are returned too."""
     text = tagged.doc.text
     found: list[tuple[Span, tpl.RowDef | None, str]] = []  # (label, its row or None, the label's text)
     seen: set[str] = set()
     starts = sorted(t.start for t in tokens)
     previous_end: int | None = None  # where the ROW label before this one ends
     after_head = False  # the label before this one is a group's ((四)无法提供) or a numbering alone (4.), not a row's
+    unplaced: str | None = None  # the label before this one, when no template row's words match it
     for sp in separators:
         if sp.label != "ROW":
             continue
@@ -431,6 +481,12 @@ def _row_labels(
         previous_end = sp.end
         label = re.sub(r"\s+", "", text[sp.start : sp.end])  # a label the tagger read across a line break
         rowdef = next((r for r in rows if r.regex.search(label)), None)
+        if rowdef is None and continues and unplaced is not None:  # the rest of a label broken by a line between
+            rowdef = next((r for r in rows if r.regex.search(unplaced + label)), None)  # (一、本 / | … | / 年新收…)
+            if rowdef is not None and rowdef.key not in seen:
+                label = unplaced + label
+                if found and found[-1][1] is None and found[-1][2] == unplaced:
+                    found.pop()  # its head, taken for a row the template lacks
         if rowdef is not None and rowdef.key not in seen:
             seen.add(rowdef.key)
             found.append((sp, rowdef, label))
@@ -439,6 +495,7 @@ def _row_labels(
         elif rowdef is None and _printed_like_a_row(label) and (not continues or after_head):
             found.append((sp, None, label))  # to be placed, or dropped
         after_head = bool(tpl.GROUP_LABELS.fullmatch(label) or tpl.NUMBERING.fullmatch(label))
+        unplaced = None if rowdef is not None else label
     placed = _by_place(found, rows)
     # a label placed by nothing bounds values only as a row the template lacks (as before: 行政确认)
     kept = [i for i, (_, d, label) in enumerate(found) if d is not None or tpl.may_be_extra_row(label)]

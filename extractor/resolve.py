@@ -21,6 +21,9 @@ from extractor.constraints import Rule
 from extractor.schema import CellStatus, Issue, IssueCode, TableKey
 
 MAX_COMBINATIONS = 2000
+# the tagger's likeliest split of glued digits is taken when it holds more than this share of the probability
+# of all the splits the rules leave (it is then likelier right than wrong); else the differing cells stay empty
+MIN_SPLIT_SHARE = 0.5
 MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
 SHOWN_ALTERNATIVES = 8
 
@@ -88,7 +91,10 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     """Fix rows with one reading; pick the combination of the others that satisfies every rule, if unique.
 
     Among combinations the rules allow, those that leave fewest cells empty are preferred; when several remain,
-    those whose numbers (≥ 10) the narrative states (``evidence``) are. Otherwise differing cells stay empty.
+    those whose numbers (≥ 10) the narrative states (``evidence``) are, then the likeliest under the tagger's
+    reading of where glued digits' cells start, when it holds more than ``MIN_SPLIT_SHARE`` of their probability
+    (its cells' confidence at most that share). Otherwise differing cells stay empty. A table without rules
+    (table 二) is chosen row by row: no rule ties its rows together.
     """
     cells: dict[str, CellDraft] = {}
     for row in table.rows:
@@ -97,10 +103,24 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     rows = [row for row in table.rows if len(row.readings) > 1]
     if not rows:
         return cells, []
+    if not table.rules:  # no rule ties one row to another (table 二): each row is chosen on its own
+        issues: list[Issue] = []
+        for row in rows:
+            chosen, found = _choose_rows(table, [row], cells)
+            cells |= chosen
+            issues += found
+        return cells, issues
+    chosen, issues = _choose_rows(table, rows, cells)
+    return cells | chosen, issues
+
+
+def _choose_rows(
+    table: TableReading, rows: list[RowReadings], cells: dict[str, CellDraft]
+) -> tuple[dict[str, CellDraft], list[Issue]]:
+    """``choose`` for ``rows`` (each with several readings), the table's other cells fixed as ``cells``."""
     passing = _fewest_gaps(_search(rows, cells, list(table.rules)))
     if not passing:
-        unresolved, issues = _unresolved(rows)
-        return cells | unresolved, issues
+        return _unresolved(rows)
     pool, how = passing, "the table's rules"
     if len(pool) > 1 and table.evidence:
         stated = _by_evidence(pool, table.evidence)
@@ -111,9 +131,33 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     if len(pool) > 1 and likeliest in pool:
         pool, how = [likeliest], f"likelihood ({len(pool)} fit the rules; values in order, the gap before the total)"
     if len(pool) > 1:
-        ambiguous, issues = _ambiguous(rows, pool, varying)
-        return cells | ambiguous, issues
-    return cells | _cells_of(rows, pool[0]), _chosen_issues(rows, pool[0], how)
+        pool, share = _by_tagger(pool, varying)
+        if share > MIN_SPLIT_SHARE:
+            how = f"the tagger's reading of where the digits' cells start (p={share:.2f} among {len(pool)} readings)"
+            chosen = tuple(
+                tuple(replace(c, confidence=min(c.confidence, share)) for c in reading) if i in varying else reading
+                for i, reading in enumerate(pool[0])
+            )
+            return _cells_of(rows, chosen), _chosen_issues(rows, chosen, how)
+    if len(pool) > 1:
+        return _ambiguous(rows, pool, varying)
+    return _cells_of(rows, pool[0]), _chosen_issues(rows, pool[0], how)
+
+
+def _by_tagger(pool: list[Combo], varying: list[int]) -> tuple[list[Combo], float]:
+    """``pool`` likeliest first under the tagger's reading of where the glued digits' cells start
+    (``CellDraft.split_logp``), and the first's share of the probability of them all; ``pool`` and 0 when a
+    differing row has a cell without that reading (the rule tagger gives none)."""
+    logps = []
+    for combo in pool:
+        cells = [c for i in varying for c in combo[i]]
+        if any(c.split_logp is None for c in cells):
+            return pool, 0.0
+        logps.append(sum(c.split_logp or 0.0 for c in cells))
+    top = max(logps)
+    weights = [math.exp(lp - top) for lp in logps]
+    order = sorted(range(len(pool)), key=lambda i: -logps[i])
+    return [pool[i] for i in order], weights[order[0]] / sum(weights)
 
 
 def _cells_of(rows: list[RowReadings], combo: Combo) -> dict[str, CellDraft]:
@@ -220,7 +264,9 @@ def _search(rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list
         chosen.pop(order[depth], None)
 
     walk(0, 0)
-    return out if budget[0] >= 0 else []
+    # past either bound the combinations found are not all there are (their agreement would be an artefact of
+    # the search order): the rows are left to ``_unresolved``
+    return out if budget[0] >= 0 and len(out) < MAX_COMBINATIONS else []
 
 
 def _likeliest(rows: list[RowReadings], varying: list[int]) -> Combo | None:

@@ -115,6 +115,9 @@ class TagDistribution:
     start: int
     probs: Any  # numpy.ndarray, float
     tags: Any  # numpy.ndarray, int
+    # each character's probability that a cell starts there as the model read it, before the label convention
+    # makes a glued digit run one VALUE span (numpy.ndarray, float; None when not kept): where a run's cells begin
+    cell_starts: Any = None
 
     @property
     def end(self) -> int:

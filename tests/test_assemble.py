@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -11,6 +12,9 @@ from extractor import template as tpl
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.splits import Piece, enumerate_splits, sum_rule
+from extractor.tagging.rules import RuleTagger
+
+RULES = RuleTagger()
 
 HEADER = (
     "三、收到和处理政府信息公开申请情况\n申请人情况\n"
@@ -160,3 +164,39 @@ def test_a_doubted_row_span_that_is_no_label_does_not_cut_its_rows_values_apart(
     assert [len(g) for g in _groups(tokens, [label, header], text, 0, [label])] == [7]
     sure = Span(header.start, header.end, "ROW", 0.9)
     assert [len(g) for g in _groups(tokens, [label, sure], text, 0, [label])] == [2, 5]
+
+
+@dataclass
+class _HeadTagger:
+    """The rules, with the head of a label cut off by a line between (``一、本年``) also read as a ROW, as the
+    model reads it."""
+
+    head: str
+
+    name: str = "model:head"
+
+    def tag(self, doc):  # type: ignore[no-untyped-def]
+        from extractor.tagging.rules import RuleTagger
+        from extractor.types import Span, TaggedDoc
+
+        tagged = RuleTagger().tag(doc)
+        at = doc.text.index(self.head)
+        extra = Span(at, at + len(self.head), "ROW", 0.7)
+        spans = tuple(sorted([*tagged.spans, extra], key=lambda sp: sp.start))
+        return TaggedDoc(doc, spans, self.name)
+
+
+@settings(max_examples=20, deadline=None)
+@given(cut=st.integers(3, 10), header=st.sampled_from(["| 申请人 | 情况自 | 然人 |", "申请人情况\t自然人\t商业企业"]))
+def test_a_label_cut_in_two_by_a_line_between_is_its_row(cut: int, header: str) -> None:
+    """A converter's header line printed inside a row label (``一、本年`` / ``| 申请人 | …`` / ``新收政府…``):
+    the two pieces, no row apart, are the row together, whoever reads them, and the head is no row the
+    template lacks."""
+    label = LABELS["new_received"]
+    values = ["3", "1", "0", "0", "0", "0", "4"]
+    text = _report({"new_received": values, "carried_over": ["0"] * 7})
+    broken = text.replace(label, f"{label[:cut]}\n{header}\n{label[cut:]}")
+    for tagger in (RULES, _HeadTagger(label[:cut])):
+        out = _extract(broken, tagger)
+        got = [out.cells[f"applications.new_received.{c}"].value for c in tpl.APPLICANT_COLUMNS]
+        assert got == [3, 1, 0, 0, 0, 0, 4], (tagger, got)

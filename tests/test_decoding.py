@@ -243,3 +243,15 @@ def test_a_blank_mark_the_model_reads_as_a_value_is_a_blank_cell_but_a_sign_stay
     tags = ["B-VALUE", "I-VALUE", "O", "B-VALUE", *["I-VALUE"] * (len(marker) - 1), "O", "B-VALUE"]
     tags += ["I-VALUE"] * 3 + ["O"]
     assert _decode(text, _confident(text, tags, 0.7)) == [("24", "VALUE"), (marker, "BLANK"), ("-361", "VALUE")]
+
+
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=8), st.integers(1, 9), st.floats(0.6, 0.95))
+def test_a_value_glued_before_the_next_rows_numbering_keeps_its_digits(run: list[int], k: int, p: float):
+    """``20000022.申请人…`` (a one-line dump: the row's values, then the next row's ``2.``): the template numbers no
+    row past 9, so a model reading the run's last digit as the numbering's too is overruled; the numbering stays."""
+    digits = "".join(map(str, run))
+    label = f"{k}.申请人逾期"
+    text = f" {digits}{label} "
+    tags = ["O", *(["B-VALUE"] + ["I-VALUE"] * (len(digits) - 2) if len(digits) > 1 else []), "B-ROW"]
+    tags += ["I-ROW"] * len(label) + ["O"]
+    assert _decode(text, _confident(text, tags, p=p)) == [(digits, "VALUE"), (label, "ROW")]

@@ -126,6 +126,7 @@ _B_BLANK, _I_BLANK = LABELS.index("B-BLANK"), LABELS.index("I-BLANK")
 NO_CELL = [LABELS.index(t) for t in ("O", "B-NOISE", "I-NOISE")]  # tags of a character that is no cell
 ROW_TAGS = [LABELS.index(t) for t in ("B-ROW", "I-ROW")]
 VALUE_TAGS = [_B_VALUE, _I_VALUE]
+_NUMBERING_MARK = re.compile(r"\.(?!\d)")  # after a digit: a numbering's mark (2.), not a decimal point (8.04)
 _BEFORE_A_CELL = re.compile(rf"[ \t]*(?:\d|{tpl.BLANK_MARKER.pattern})")  # after a number: the next cell
 
 
@@ -141,7 +142,9 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     unit were passed over. And a number, with its unit or not, followed on its line by the next cell (``3 0 0``,
     ``3个 15个``) is no row label's part (a mark or the label's words follow a numbering: ``3.其他``), so its ROW
     probability is its VALUE's. A value holds a digit: a blank cell's mark with no digit after it (``24 37 -``,
-    not the sign of ``-361``) read as a value is that blank cell, so its VALUE probability is its BLANK's."""
+    not the sign of ``-361``) read as a value is that blank cell, so its VALUE probability is its BLANK's. The
+    template numbers no row past 9: in a digit run glued before a numbering's mark (``20000022.申请人…``) only
+    the last digit may be a label's, so the ROW probability of the digits before it is their VALUE's."""
     out = dist.copy()
     for m in tpl.BLANK_MARKER.finditer(text):
         if m.end() < len(text) and (text[m.end()].isdigit() or text[m.end()] == "."):
@@ -157,6 +160,10 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
     ends = np.flatnonzero(digit & ~np.concatenate((digit[1:], [False]))) + 1
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - start > 1 and _NUMBERING_MARK.match(text, end):  # 20000022.申请人…: a row's numbering is one
+            out[start, _B_VALUE] += out[start, ROW_TAGS].sum()  # digit, the run's last; the digits before it
+            out[start + 1 : end - 1, _I_VALUE] += out[start + 1 : end - 1][:, ROW_TAGS].sum(-1)  # are a value's
+            out[start : end - 1, ROW_TAGS] = 0.0
         unit = tpl.cell_count_unit(text, end)
         if _BEFORE_A_CELL.match(text, unit.end() if unit else end):  # a label's numbering is followed by its mark
             out[start, _B_VALUE] += out[start, ROW_TAGS].sum()  # or words, never by a cell (3 0 0; 3个 15个)
@@ -275,8 +282,9 @@ def predict_doc(
     kept: list[TagDistribution] = []
     for lo, hi in tagged_stretches(doc.text, doc.headings):
         text = doc.text[lo:hi]
-        dist = conventional(text, predict_distribution(text, vocab, run, window, stride, batch_size))
+        raw = predict_distribution(text, vocab, run, window, stride, batch_size)
+        dist = conventional(text, raw)
         tags = viterbi(dist)
-        kept.append(TagDistribution(lo, dist, tags))
+        kept.append(TagDistribution(lo, dist, tags, cell_starts=raw[:, _B_VALUE].copy()))
         spans.extend(Span(sp.start + lo, sp.end + lo, sp.label, sp.score) for sp in spans_of(text, dist, tags))
     return TaggedDoc(doc=doc, spans=tuple(spans), tagger=tagger, distributions=tuple(kept))
