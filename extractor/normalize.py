@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -415,6 +417,35 @@ def line_end_edits(text: str) -> list[Edit]:
     return [(m.start(), m.end(), "\n") for m in _LINE_END.finditer(text)]
 
 
+# ---- hard wraps ---------------------------------------------------------------------------------
+HARD_WRAP_LINES = 8  # lines cut at one width, at least, and twice as many as of any other length, for a hard wrap
+_LONG_LINE = 16  # characters: shorter lines (headings, a row's values) say nothing about a wrap width
+
+
+def hard_wrap_edits(text: str) -> list[Edit]:
+    """A text cut into lines of one width whatever they held (a fixed-width dump: ``…行政事业性收费590`` /
+    ``8.04``): when the longest lines are the commonest length among long lines by far (a text's longest line is
+    otherwise one paragraph), each such line's break is no break and goes. Text whose lines end where its writer
+    ended them (web pages, Word, a table's rows) is left alone."""
+    lines = text.split("\n")
+    lengths = [len(line) for line in lines if len(line) >= _LONG_LINE]
+    if len(lengths) < HARD_WRAP_LINES:
+        return []
+    counts = Counter(lengths)
+    width = max(lengths)
+    runner_up = max((n for length, n in counts.items() if length != width), default=0)
+    if counts[width] < max(HARD_WRAP_LINES, 2 * runner_up):
+        return []
+    edits: list[Edit] = []
+    at = 0
+    for line, following in itertools.pairwise(lines):
+        at += len(line)
+        if len(line) == width and following:
+            edits.append((at, at + 1, ""))
+        at += 1
+    return edits
+
+
 # ---- whitespace -------------------------------------------------------------------------------
 _SPACES = re.compile(r"(?<=[ ]) +|[ ]+(?=\n)|\n{3,}|\r")
 
@@ -536,6 +567,7 @@ def pdf_empty_cell_edits(text: str, offsets: OffsetMap, layout: Layout) -> list[
 
 STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
     ("line_ends", line_end_edits),
+    ("hard_wrap", hard_wrap_edits),  # not for a PDF's lines, which its page lays out (``normalize``)
     ("mojibake", mojibake_edits),
     ("markup", markup_edits),
     ("letter_spacing", letter_spacing_edits),
@@ -559,6 +591,8 @@ def normalize(source: SourceDoc) -> NormalizedDoc:
     text, offsets = source.text, source.offsets
     notes: list[Repair] = []
     for name, step in STEPS:
+        if name == "hard_wrap" and source.layout is not None:
+            continue  # a PDF's text lines are its page's: paragraphs fill them alike, and a wrap is the page's
         edits = step(text)
         if not edits:
             continue

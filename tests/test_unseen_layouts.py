@@ -812,3 +812,37 @@ def test_values_after_a_label_no_row_matches_on_one_line_are_never_the_row_befor
         cell = out.cells.get(key)
         if cell is not None and cell.value is not None and cell.status is CellStatus.READ:
             assert cell.value == report.cells[key], key
+
+
+def _hard_wrapped(text: str, width: int) -> str:
+    """``text`` cut into lines of ``width`` characters whatever they hold, as a fixed-width dump prints it."""
+    return "\n".join(line[i : i + width] for line in text.split("\n") for i in range(0, max(len(line), 1), width))
+
+
+@given(seed=st.integers(0, 10_000), width=st.integers(20, 80))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_hard_wrapped_text_reads_as_the_text_before_the_wrap(seed: int, width: int):
+    """A fixed-width dump cuts lines anywhere, inside a number too (``行政事业性收费590`` / ``8.04``: 590 would be
+    read, sure): the same cells as the unwrapped text, each pointing at its own characters. (A line the writer
+    ended at exactly the wrap's width cannot be told from a wrapped one: it is joined to the next.)"""
+    report = generate(seed)
+    wrapped = _hard_wrapped(report.text, width)
+    assume(wrapped.count("\n") > report.text.count("\n") + 8)
+    assume(all(len(line) != width for line in report.text.split("\n")))
+    plain, other = _extract(report.text), _extract(wrapped)
+    assert {k: c.value for k, c in other.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+    for key, cell in other.cells.items():
+        if cell.value is not None:  # its characters as printed, the wrap's break among them
+            assert cell.raw.replace("\n", "") == plain.cells[key].raw, key
+
+
+@pytest.mark.parametrize("name", ["000_b1de9be8d5252a5a.txt", "002_ee4e1e8ab542a5d9.txt", "004_ca6d36624542eac4.txt"])
+def test_a_text_whose_lines_end_where_its_writer_ended_them_is_not_unwrapped(name: str):
+    from pathlib import Path
+
+    from extractor.normalize import hard_wrap_edits
+
+    text = (Path(__file__).parents[1] / "samples" / name).read_text(encoding="utf-8")
+    assert hard_wrap_edits(text) == []
+    for seed in range(20):
+        assert hard_wrap_edits(generate(seed).text) == []
