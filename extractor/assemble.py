@@ -377,8 +377,8 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
 
 
 def _starts_at(group: list[Token]) -> dict[int, float | None]:
-    """For each character of the group's tokens, the tagger's probability that a cell starts there; None at a
-    token's first character (a cell starts there whatever the split) or where the tagger gave none."""
+    """For each character of the group's tokens, the tagger's probability that a cell starts there: None at a
+    token's first character (a cell starts there whatever the split); no entry where the tagger gave none."""
     out: dict[int, float | None] = {}
     for t in group:
         if t.cell_starts:

@@ -322,3 +322,24 @@ def test_a_table_heading_in_long_narrative_does_not_send_the_rest_of_the_text_to
     doc = normalize(source_from_bytes("long.txt", text.encode("utf-8")))
     stretches = tagged_stretches(doc.text, doc.headings)
     assert stretches and sum(b - a for a, b in stretches) <= MAX_REGION + 200 < len(doc.text) // 2
+
+
+def test_the_loss_at_digits_inside_a_run_counts_as_many_times_as_asked():
+    """``run_digit_weight``: weight 1 is the model's own token loss; a larger weight moves the loss towards the
+    digits inside a run (here the only tokens read wrong), never towards the first digit or the words."""
+    import torch
+
+    from extractor.tagging.vocab import CharVocab
+    from training.train import run_digits, weighted_loss
+
+    vocab = CharVocab.build(["规章2729318件"])
+    ids = torch.tensor([vocab.encode("规章2729318件")])
+    labels = torch.zeros_like(ids)
+    labels[0, 0] = -100
+    logits = torch.full((1, ids.shape[1], 15), -5.0)
+    logits[..., 0] = 5.0  # every token read as its label (0)…
+    logits[0, 3:9, 0], logits[0, 3:9, 1] = -5.0, 5.0  # …but the digits after the run's first
+    plain = torch.nn.functional.cross_entropy(logits.view(-1, 15), labels.view(-1), ignore_index=-100)
+    digit = run_digits(vocab)
+    assert torch.isclose(weighted_loss(logits, labels, ids, digit, 1.0), plain)
+    assert weighted_loss(logits, labels, ids, digit, 8.0) > plain

@@ -176,7 +176,9 @@ def run_digits(vocab: CharVocab) -> torch.Tensor:
     return torch.tensor([len(t) == 1 and t.isdigit() for t in vocab.tokens], dtype=torch.bool)
 
 
-def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, input_ids: torch.Tensor, digit: torch.Tensor, w: float):
+def weighted_loss(
+    logits: torch.Tensor, labels: torch.Tensor, input_ids: torch.Tensor, digit: torch.Tensor, w: float
+) -> torch.Tensor:
     """Token cross-entropy over labelled tokens, a digit after a digit (inside a run) counting ``w`` times."""
     ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels.clamp(min=0), reduction="none")
     is_digit = digit[input_ids]
