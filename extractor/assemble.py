@@ -48,9 +48,10 @@ class CellDraft:
     confidence: float
     alternatives: tuple[tuple[str, ...], ...] = ()
     cost: int = 0  # characters read otherwise than the OCR engine printed them
-    # a piece of a glued run: the tagger's log-probability that a cell starts where it starts (unless the run
-    # does) and at none of its other characters; None when the tagger gave no such probabilities (the rules)
-    split_logp: float | None = None
+    # a piece of a printed token split off (a glued run read as several cells): the log-odds of the tagger's
+    # reading that a cell starts where it starts (0 where the token starts); None when the tagger gave no such
+    # reading (the rules). A reading's sum is its likelihood against the tokens read whole, as printed
+    split_log_odds: float | None = None
 
 
 MISSING = CellDraft(None, None, None, CellStatus.MISSING, 0.0)
@@ -368,7 +369,8 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
     return [
         tuple(
             replace(
-                _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks), split_logp=_split_logp(p, starts)
+                _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks),
+                split_log_odds=_split_log_odds(p, starts),
             )
             for p, k in zip(parts, keys, strict=True)
         )
@@ -390,17 +392,16 @@ def _starts_at(group: list[Token]) -> dict[int, float | None]:
 _FLOOR = 1e-6  # no probability is taken as certain
 
 
-def _split_logp(part: Part, starts: dict[int, float | None]) -> float | None:
-    """The tagger's log-probability of ``part`` as one cell: a cell starts at its first character (unless a token
-    starts there) and at none of the others. None when the tagger gave no probabilities for its characters."""
-    if any(i not in starts for i in range(part.start + 1, part.end)) or part.start not in starts:
+def _split_log_odds(part: Part, starts: dict[int, float | None]) -> float | None:
+    """How much likelier the tagger reads a cell starting at ``part``'s first character than not, as log-odds (0
+    where a printed token starts: a cell starts there whatever the split). None without the tagger's reading."""
+    if part.start not in starts:
         return None
-    first = starts[part.start]
-    logp = 0.0 if first is None else math.log(max(first, _FLOOR))
-    for i in range(part.start + 1, part.end):
-        p = starts[i]
-        logp += 0.0 if p is None else math.log(max(1.0 - p, _FLOOR))
-    return logp
+    p = starts[part.start]
+    if p is None:
+        return 0.0
+    p = min(max(p, _FLOOR), 1.0 - _FLOOR)
+    return math.log(p / (1.0 - p))
 
 
 MAX_PLACEMENTS = 2000

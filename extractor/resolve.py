@@ -22,7 +22,8 @@ from extractor.schema import CellStatus, Issue, IssueCode, TableKey
 
 MAX_COMBINATIONS = 2000
 # the tagger's likeliest split of glued digits is taken when it holds more than this share of the probability
-# of all the splits the rules leave (it is then likelier right than wrong); else the differing cells stay empty
+# of all the splits the rules leave and of the tokens read whole (it is then likelier right than wrong); else
+# the differing cells stay empty
 MIN_SPLIT_SHARE = 0.5
 MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
 SHOWN_ALTERNATIVES = 8
@@ -93,8 +94,8 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     Among combinations the rules allow, those that leave fewest cells empty are preferred; when several remain,
     those whose numbers (≥ 10) the narrative states (``evidence``) are, then the likeliest under the tagger's
     reading of where glued digits' cells start, when it holds more than ``MIN_SPLIT_SHARE`` of their probability
-    (its cells' confidence at most that share). Otherwise differing cells stay empty. A table without rules
-    (table 二) is chosen row by row: no rule ties its rows together.
+    and of the printed tokens read whole (its cells' confidence at most that share). Otherwise differing cells
+    stay empty. A table without rules (table 二) is chosen row by row: no rule ties its rows together.
     """
     cells: dict[str, CellDraft] = {}
     for row in table.rows:
@@ -146,18 +147,19 @@ def _choose_rows(
 
 def _by_tagger(pool: list[Combo], varying: list[int]) -> tuple[list[Combo], float]:
     """``pool`` likeliest first under the tagger's reading of where the glued digits' cells start
-    (``CellDraft.split_logp``), and the first's share of the probability of them all; ``pool`` and 0 when a
-    differing row has a cell without that reading (the rule tagger gives none)."""
-    logps = []
+    (``CellDraft.split_log_odds``), and the first's share of the probability of them all and of the tokens read
+    whole as printed (a cell dropped, not glued: OCR that lost a blank mark leaves ``44 2525`` for ``44 —— 2525``);
+    ``pool`` and 0 when a differing row has a cell without that reading (the rule tagger gives none)."""
+    scores = []
     for combo in pool:
         cells = [c for i in varying for c in combo[i]]
-        if any(c.split_logp is None for c in cells):
+        if any(c.split_log_odds is None for c in cells):
             return pool, 0.0
-        logps.append(sum(c.split_logp or 0.0 for c in cells))
-    top = max(logps)
-    weights = [math.exp(lp - top) for lp in logps]
-    order = sorted(range(len(pool)), key=lambda i: -logps[i])
-    return [pool[i] for i in order], weights[order[0]] / sum(weights)
+        scores.append(sum(c.split_log_odds or 0.0 for c in cells))
+    top = max(0.0, *scores)
+    weights = [math.exp(s - top) for s in scores]
+    order = sorted(range(len(pool)), key=lambda i: -scores[i])
+    return [pool[i] for i in order], weights[order[0]] / (sum(weights) + math.exp(-top))
 
 
 def _cells_of(rows: list[RowReadings], combo: Combo) -> dict[str, CellDraft]:
@@ -188,8 +190,9 @@ def _ambiguous(
 
 def _unresolved(rows: list[RowReadings]) -> tuple[dict[str, CellDraft], list[Issue]]:
     """No combination satisfies the rules: each row keeps what all its readings as printed agree on (OCR
-    look-alikes set aside), a short row its likeliest placement (cells ``inferred``); the failing checks
-    flag the table."""
+    look-alikes set aside; what splits of a glued run agree on is ``inferred``: none of them holds, so a cell
+    may have been dropped rather than glued: ``0 0 0 0 21 35`` for ``14 0 0 0 0 21 35``), a short row its
+    likeliest placement (cells ``inferred``); the failing checks flag the table."""
     cells: dict[str, CellDraft] = {}
     issues = []
     for row in rows:
@@ -201,8 +204,15 @@ def _unresolved(rows: list[RowReadings]) -> tuple[dict[str, CellDraft], list[Iss
             issues.append(
                 Issue(code=IssueCode.AMBIGUOUS_SPLIT, path=row.row, detail="no reading satisfies the table's rules")
             )
-        cells.update(_consensus(row.keys, as_printed or list(row.readings)))
+        kept = _consensus(row.keys, as_printed or list(row.readings))
+        if len(as_printed) > 1:  # no split of its run holds: a cell may be missing rather than glued, so where
+            kept = {k: _inferred(c) for k, c in kept.items()}  # the splits agree is a place inferred, not read
+        cells.update(kept)
     return cells, issues
+
+
+def _inferred(cell: CellDraft) -> CellDraft:
+    return replace(cell, status=CellStatus.INFERRED) if cell.status is CellStatus.REPAIRED else cell
 
 
 def _chosen_issue(row: str, reading: Reading, how: str, first: bool) -> Issue | None:

@@ -21,7 +21,9 @@ pytest.importorskip("reportlab")
 
 @pytest.fixture(scope="module")
 def report_text() -> tuple[str, dict]:
-    [(text, report)] = render.plain_reports(1, template="2021")
+    """A plain report whose zeros print as zeros: its blank cells, if any, print as nothing OCR could lose (a
+    scan's dash marks: ``test_a_scan_whose_blank_cells_print_dashes_…``)."""
+    [(text, report)] = render.plain_reports(1, template="2021", blanks=False)
     return text, report.cells
 
 
@@ -70,7 +72,7 @@ def test_a_scanned_pdf_is_read_or_flagged_never_silently_wrong(outputs):
     scan = outputs["scan.pdf"]
     failing = {k for c in scan.checks if c.status is CheckStatus.FAIL for k in c.cells}
     for key, cell in scan.cells.items():
-        if (cell.value, cell.status.value) != expected[key]:
+        if cell.value != expected[key][0]:  # read otherwise (the same value chosen among splits is no error)
             assert cell.status in (CellStatus.MISSING, CellStatus.INFERRED) or key in failing, key
             assert scan.review.needed
     same = sum(_values(scan)[k] == v for k, v in expected.items())
@@ -300,3 +302,39 @@ def test_a_pdf_row_whose_values_fit_no_column_is_left_as_printed():
     assert pdf_empty_cell_edits(fits, OffsetMap.identity(len(fits)), Layout(boxes)) == [
         (fits.index("9"), fits.index("9"), "— — ")
     ]
+
+
+@pytest.fixture(scope="module")
+def dashed_scan(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A plain report printing its zeros as dash marks (``——``), as text and as a scanned PNG."""
+    from extractor.tagging.load import load_tagger
+
+    [(text, report)] = render.plain_reports(1, template="2021", blanks=True)
+    paths = render.render_all(text, tmp_path_factory.mktemp("dashes"), "report", formats=("txt", "png"))
+    extractor = Extractor(load_tagger("model"))
+    return report, extractor.extract_path(paths["txt"]), extractor.extract_path(paths["png"])
+
+
+@pytest.mark.model
+def test_a_scan_whose_blank_cells_print_dashes_is_never_silently_wrong(dashed_scan):
+    """The OCR engine drops a cell's lone dash mark (``规章 —— 29 ——`` comes out ``规章 29``): the row then prints
+    fewer values than cells. Each cell read otherwise than in the text is flagged: missing, placed by inference,
+    chosen among readings (``repaired``, below 0.9) or in a failing check."""
+    _, text_out, scan = dashed_scan
+    failing = {k for c in scan.checks if c.status is CheckStatus.FAIL for k in c.cells}
+    for key, cell in scan.cells.items():
+        if cell.value != text_out.cells[key].value:
+            flagged = cell.status in (CellStatus.MISSING, CellStatus.INFERRED) or key in failing
+            assert flagged or (cell.status is CellStatus.REPAIRED and cell.confidence < 0.9), key
+    assert scan.review.needed
+
+
+@pytest.mark.model
+@pytest.mark.xfail(
+    strict=True,
+    reason="rapidocr drops a table cell's lone dash mark (——), so its blank cells and the places of the values "
+    "after them are lost (flagged: the test above); reading them needs the marks found on the image",
+)
+def test_a_scan_whose_blank_cells_print_dashes_reads_them_as_blank(dashed_scan):
+    _, text_out, scan = dashed_scan
+    assert {k: c.value for k, c in scan.cells.items()} == {k: c.value for k, c in text_out.cells.items()}

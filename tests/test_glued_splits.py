@@ -49,12 +49,20 @@ class StartsTagger:
         return TaggedDoc(doc, tagged.spans, self.name, (TagDistribution(0, probs, ids, cell_starts=starts),))
 
 
+def _truth_of_row(report, out, key: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The true values of ``key``'s row as the alternatives print them."""
+    row = key.rsplit(".", 1)[0]
+    return [str(report.cells[k]) for k in out.cells if k.rsplit(".", 1)[0] == row]
+
+
 def _glued_table_two(seed: int):  # type: ignore[no-untyped-def]
     """A glued generated report, its table 二 keys the rules leave empty for want of a split, and its cells' starts."""
     report = generate(seed, layout="glued")
     source = source_from_bytes("glued.txt", report.text.encode("utf-8"))
     ruled = extract(source, tagger=RULES)
     open_keys = [k for k, c in ruled.cells.items() if k.startswith("active.") and c.value is None and c.alternatives]
+    # rows whose true split the rules still offer (figures the narrative states may have narrowed them wrongly)
+    open_keys = [k for k in open_keys if _truth_of_row(report, ruled, k) in ruled.cells[k].alternatives]
     return report, source, ruled, open_keys, frozenset(a for a, _ in report.positions.values())
 
 
@@ -128,11 +136,11 @@ def test_what_is_in_force_holds_this_years_documents(seed: int, layout: str) -> 
                 assert drawn[f"active.{row}.{stock}"] >= drawn[f"active.{row}.{flow}"]  # type: ignore[operator]
 
 
-def _row(name: str, splits: list[tuple[int, ...]], logps: list[float] | None = None) -> RowReadings:
+def _row(name: str, splits: list[tuple[int, ...]], odds: list[float] | None = None) -> RowReadings:
     keys = tuple(f"active.{name}.{col}" for col in ("made", "repealed", "in_force"))
     readings = tuple(
         tuple(
-            CellDraft(v, 0, 1, CellStatus.REPAIRED, 0.6, split_logp=None if logps is None else logps[i] / len(split))
+            CellDraft(v, 0, 1, CellStatus.REPAIRED, 0.6, split_log_odds=None if odds is None else odds[i] / len(split))
             for v in split
         )
         for i, split in enumerate(splits)
@@ -150,8 +158,16 @@ def test_rows_of_a_table_without_rules_are_chosen_each_on_its_own() -> None:
     cells, issues = choose(table)
     assert all(cells[k].value is None for k in doubtful.keys if k.endswith((".made", ".repealed", ".in_force")))
     assert any(i.path == "active.rules" for i in issues)
-    sure = _row("rules", [(1, 2, 3), (12, 3, 4)], logps=[math.log(0.9), math.log(0.1)])
+    sure = _row("rules", [(1, 2, 3), (12, 3, 4)], odds=[math.log(9), math.log(1 / 9)])
     cells, issues = choose(TableReading(table="active", layout="2021", rows=(sure, *rows[1:]), rules=(), region=(0, 1)))
     assert [cells[k].value for k in sure.keys] == [1, 2, 3]
     assert all(0.5 < cells[k].confidence <= 0.9 for k in sure.keys)
     assert all(cells[k].value is None for k in rows[1].keys)  # 64 readings alike: no choice
+
+
+def test_a_split_the_model_doubts_against_the_token_read_whole_is_not_taken() -> None:
+    """OCR that lost a blank mark leaves ``44 2525`` for ``44 —— 2525``: every split of the row (25|25 the
+    likeliest) is less likely than the tokens as printed, so a cell was dropped, not glued: no split is taken."""
+    doubted = _row("normative_docs", [(44, 25, 25), (44, 2, 525), (4, 4, 2525)], odds=[-2.0, -4.3, -4.6])
+    cells, _ = choose(TableReading(table="active", layout="2021", rows=(doubted,), rules=(), region=(0, 1)))
+    assert all(cells[k].value is None for k in doubted.keys[1:])

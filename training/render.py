@@ -302,10 +302,11 @@ def to_scanned_pdf(text: str, dpi: int = 200) -> bytes:
     return buf.getvalue()
 
 
-def plain_reports(n: int, template: str | None = None) -> list[tuple[str, SynthReport]]:
+def plain_reports(n: int, template: str | None = None, blanks: bool | None = None) -> list[tuple[str, SynthReport]]:
     """The first ``n`` generated reports printed plainly in the tab layout (no broken labels, noise or dropped
     cells, simplified characters) — each format must read them whole — as (tables and headings, report).
-    Running text is the same in every format and only slows OCR down, so it is left out."""
+    Running text is the same in every format and only slows OCR down, so it is left out. ``blanks``: only
+    reports that print zeros as blank marks (True) or none that do (False)."""
     from training.synth import generate
 
     out = []
@@ -313,6 +314,7 @@ def plain_reports(n: int, template: str | None = None) -> list[tuple[str, SynthR
         report = generate(seed, "tabs")
         s = report.style
         plain = s.break_labels == 0 and s.noise == 0 and s.missing == 0 and bool(s.blank_marker)
+        plain = plain and blanks in (None, s.blank_zeros > 0)
         if plain and "报告" in report.text and template in (None, report.template):
             text = "\n".join(line for line in report.text.split("\n") if "\t" in line or len(line) < 40)
             out.append((text, report))
