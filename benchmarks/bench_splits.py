@@ -17,6 +17,7 @@ from pathlib import Path
 from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
+from extractor.resolve import TAGGER_SPLIT
 from extractor.tagging import Tagger
 from extractor.tagging.load import load_tagger
 from training.synth import generate
@@ -29,7 +30,7 @@ def tally(tagger: Tagger, reports: int) -> Counter[str]:
     for seed in range(FIRST_SEED, FIRST_SEED + reports):
         report = generate(seed, layout="glued")
         out = extract(source_from_bytes(f"glued-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
-        chosen_rows = {r.split(":")[0] for r in out.review.reasons if "reading of where the digits' cells start" in r}
+        chosen_rows = {r.split(":")[0] for r in out.review.reasons if TAGGER_SPLIT in r}
         for key, want in report.cells.items():
             if not key.startswith("active."):
                 continue

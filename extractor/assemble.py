@@ -365,12 +365,11 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)",
     )
     conf = 0.9 if len(splits) == 1 else 0.6
-    starts = _starts_at(group)
     return [
         tuple(
             replace(
                 _draft(p, k, CellStatus.REPAIRED, conf * score, p.start in blanks),
-                split_log_odds=_split_log_odds(p, starts),
+                split_log_odds=_split_log_odds(p, group),
             )
             for p, k in zip(parts, keys, strict=True)
         )
@@ -378,29 +377,18 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
     ], [glued]
 
 
-def _starts_at(group: list[Token]) -> dict[int, float | None]:
-    """For each character of the group's tokens, the tagger's probability that a cell starts there: None at a
-    token's first character (a cell starts there whatever the split); no entry where the tagger gave none."""
-    out: dict[int, float | None] = {}
-    for t in group:
-        if t.cell_starts:
-            out.update((t.start + i, p) for i, p in enumerate(t.cell_starts))
-            out[t.start] = None
-    return out
-
-
 _FLOOR = 1e-6  # no probability is taken as certain
 
 
-def _split_log_odds(part: Part, starts: dict[int, float | None]) -> float | None:
+def _split_log_odds(part: Part, group: list[Token]) -> float | None:
     """How much likelier the tagger reads a cell starting at ``part``'s first character than not, as log-odds (0
     where a printed token starts: a cell starts there whatever the split). None without the tagger's reading."""
-    if part.start not in starts:
+    token = next(t for t in group if t.start <= part.start < t.end)
+    if not token.cell_starts:
         return None
-    p = starts[part.start]
-    if p is None:
+    if part.start == token.start:
         return 0.0
-    p = min(max(p, _FLOOR), 1.0 - _FLOOR)
+    p = min(max(token.cell_starts[part.start - token.start], _FLOOR), 1.0 - _FLOOR)
     return math.log(p / (1.0 - p))
 
 

@@ -25,6 +25,7 @@ MAX_COMBINATIONS = 2000
 # of all the splits the rules leave and of the tokens read whole (it is then likelier right than wrong); else
 # the differing cells stay empty
 MIN_SPLIT_SHARE = 0.5
+TAGGER_SPLIT = "the tagger's reading of where the digits' cells start"  # how a split so chosen is named
 MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
 SHOWN_ALTERNATIVES = 8
 
@@ -134,7 +135,7 @@ def _choose_rows(
     if len(pool) > 1:
         pool, share = _by_tagger(pool, varying)
         if share > MIN_SPLIT_SHARE:
-            how = f"the tagger's reading of where the digits' cells start (p={share:.2f} among {len(pool)} readings)"
+            how = f"{TAGGER_SPLIT} (p={share:.2f} among {len(pool)} readings)"
             chosen = tuple(
                 tuple(replace(c, confidence=min(c.confidence, share)) for c in reading) if i in varying else reading
                 for i, reading in enumerate(pool[0])

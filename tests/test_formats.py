@@ -309,10 +309,10 @@ def dashed_scan(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A plain report printing its zeros as dash marks (``——``), as text and as a scanned PNG."""
     from extractor.tagging.load import load_tagger
 
-    [(text, report)] = render.plain_reports(1, template="2021", blanks=True)
+    [(text, _)] = render.plain_reports(1, template="2021", blanks=True)
     paths = render.render_all(text, tmp_path_factory.mktemp("dashes"), "report", formats=("txt", "png"))
     extractor = Extractor(load_tagger("model"))
-    return report, extractor.extract_path(paths["txt"]), extractor.extract_path(paths["png"])
+    return extractor.extract_path(paths["txt"]), extractor.extract_path(paths["png"])
 
 
 @pytest.mark.model
@@ -320,7 +320,7 @@ def test_a_scan_whose_blank_cells_print_dashes_is_never_silently_wrong(dashed_sc
     """The OCR engine drops a cell's lone dash mark (``规章 —— 29 ——`` comes out ``规章 29``): the row then prints
     fewer values than cells. Each cell read otherwise than in the text is flagged: missing, placed by inference,
     chosen among readings (``repaired``, below 0.9) or in a failing check."""
-    _, text_out, scan = dashed_scan
+    text_out, scan = dashed_scan
     failing = {k for c in scan.checks if c.status is CheckStatus.FAIL for k in c.cells}
     for key, cell in scan.cells.items():
         if cell.value != text_out.cells[key].value:
@@ -336,5 +336,5 @@ def test_a_scan_whose_blank_cells_print_dashes_is_never_silently_wrong(dashed_sc
     "after them are lost (flagged: the test above); reading them needs the marks found on the image",
 )
 def test_a_scan_whose_blank_cells_print_dashes_reads_them_as_blank(dashed_scan):
-    _, text_out, scan = dashed_scan
+    text_out, scan = dashed_scan
     assert {k: c.value for k, c in scan.cells.items()} == {k: c.value for k, c in text_out.cells.items()}

@@ -179,7 +179,8 @@ def run_digits(vocab: CharVocab) -> torch.Tensor:
 def weighted_loss(
     logits: torch.Tensor, labels: torch.Tensor, input_ids: torch.Tensor, digit: torch.Tensor, w: float
 ) -> torch.Tensor:
-    """Token cross-entropy over labelled tokens, a digit after a digit (inside a run) counting ``w`` times."""
+    """Token cross-entropy over labelled tokens (the model's own loss at ``w`` = 1), a digit after a digit (inside
+    a run) counting ``w`` times."""
     ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels.clamp(min=0), reduction="none")
     is_digit = digit[input_ids]
     inside = torch.zeros_like(is_digit)
@@ -227,12 +228,8 @@ def train(
         labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
         mask = (input_ids != pad).long()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
-            loss = out.loss
-            if config.run_digit_weight != 1.0:
-                loss = weighted_loss(
-                    out.logits, labels.to(device), input_ids.to(device), digit, config.run_digit_weight
-                )
+            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device))
+            loss = weighted_loss(out.logits, labels.to(device), input_ids.to(device), digit, config.run_digit_weight)
             if teacher is not None and to_teacher is not None:
                 loss = (1 - config.distill) * loss + config.distill * _distillation_loss(
                     out.logits, teacher, to_teacher[input_ids.to(device)], mask.to(device), config.temperature
