@@ -565,34 +565,36 @@ def pdf_empty_cell_edits(text: str, offsets: OffsetMap, layout: Layout) -> list[
     return [edit for rows in _blocks(text, offsets, layout) for edit in _grid_inserts(rows)]
 
 
-STEPS: tuple[tuple[str, Callable[[str], list[Edit]]], ...] = (
-    ("line_ends", line_end_edits),
-    ("hard_wrap", hard_wrap_edits),  # not for a PDF's lines, which its page lays out (``normalize``)
-    ("mojibake", mojibake_edits),
-    ("markup", markup_edits),
-    ("letter_spacing", letter_spacing_edits),
-    ("pinyin", pinyin_edits),
-    ("t2s", simplified_edits),
-    ("width", width_edits),
-    ("lookalikes", lookalike_edits),
-    ("thousands", thousands_edits),
-    ("sign_words", sign_word_edits),
-    ("noise", noise_edits),
-    ("placeholders", placeholder_edits),
-    ("table_rules", rule_line_edits),
-    ("wrapped_labels", wrapped_label_edits),
-    ("rejoin", rejoin_edits),
-    ("empty_fields", empty_field_edits),
-    ("whitespace", whitespace_edits),
+# Each step: its name (a repair note), its edits, and whether it runs on text a page lays out (a PDF's or a
+# scan's lines, ``SourceDoc.layout``): a hard wrap there is the page's, and paragraphs fill those lines alike.
+STEPS: tuple[tuple[str, Callable[[str], list[Edit]], bool], ...] = (
+    ("line_ends", line_end_edits, True),
+    ("hard_wrap", hard_wrap_edits, False),
+    ("mojibake", mojibake_edits, True),
+    ("markup", markup_edits, True),
+    ("letter_spacing", letter_spacing_edits, True),
+    ("pinyin", pinyin_edits, True),
+    ("t2s", simplified_edits, True),
+    ("width", width_edits, True),
+    ("lookalikes", lookalike_edits, True),
+    ("thousands", thousands_edits, True),
+    ("sign_words", sign_word_edits, True),
+    ("noise", noise_edits, True),
+    ("placeholders", placeholder_edits, True),
+    ("table_rules", rule_line_edits, True),
+    ("wrapped_labels", wrapped_label_edits, True),
+    ("rejoin", rejoin_edits, True),
+    ("empty_fields", empty_field_edits, True),
+    ("whitespace", whitespace_edits, True),
 )
 
 
 def normalize(source: SourceDoc) -> NormalizedDoc:
     text, offsets = source.text, source.offsets
     notes: list[Repair] = []
-    for name, step in STEPS:
-        if name == "hard_wrap" and source.layout is not None:
-            continue  # a PDF's text lines are its page's: paragraphs fill them alike, and a wrap is the page's
+    for name, step, on_laid_out in STEPS:
+        if source.layout is not None and not on_laid_out:
+            continue
         edits = step(text)
         if not edits:
             continue

@@ -518,14 +518,20 @@ def prose_figure(text: str, start: int, end: int, after_label: bool = False) -> 
     """The number ``text[start:end]`` is a date, a share or a counted figure of the prose (``PROSE_FIGURE``
     follows it): never a cell. But a count with its unit that fills a cell is a cell's value printed with its
     unit: layout, a label (``after_label``) or the previous cell's unit before it, layout, the end or the next
-    number after it (``\\t5件\\t``, ``规章5件3件``)."""
+    number after it (``\\t5件\\t``, ``规章5件3件``); so is one glued between two cells, the next glued after its
+    unit (``0-6件3784件``: a change printed after a count without its unit)."""
     if not PROSE_FIGURE.match(text, end):
         return False
-    if not cell_count_unit(text, end):
+    unit = cell_count_unit(text, end)
+    if not unit:
         return True
     before = text[start - 1] if start else "\n"
     unit_before = start >= 2 and before in COUNT_UNITS and text[start - 2].isdigit()
-    return not (after_label or before in _CELL_EDGE or unit_before)
+    cell_after = _GLUED_CELL.match(text, unit.end()) is not None
+    return not (after_label or before in _CELL_EDGE or unit_before or cell_after)
+
+
+_GLUED_CELL = re.compile(rf"[+\-]?\d|{BLANK_MARKER.pattern}")  # a cell printed right after a count's unit
 
 
 # Column words of table 四: two of them in a region mean the table is printed, values or not.
@@ -560,6 +566,10 @@ def _printed_labels() -> list[str]:
     items = {*ACTIVE_HEADERS_2021, *ACTIVE_HEADERS_2019}
     labels += [f"第二十条第{item}项" for item in sorted(items)]
     return [*labels, *APPLICANT_HEADER, *REVIEW_HEADER, *OUTCOME_HEADER]
+
+
+NUMBERING_DIGITS = max(len(m.group(1)) for label in _printed_labels() for m in re.finditer(r"(\d+)\.", label))
+"""The most digits a printed row numbering (``2.``) has: the form numbers no row past 9."""
 
 
 def bare_row_label(key: str) -> str:

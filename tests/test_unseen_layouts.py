@@ -534,6 +534,21 @@ def test_a_glued_row_of_counts_with_units_keeps_its_last_count_before_the_next_l
         assert [out.cells[f"active.{row}.{c}"].value for c in ("made", "repealed", "in_force")] == values
 
 
+@given(prev=st.integers(1, 999), change=st.integers(-99, -1), decisions=st.integers(1, 9999))
+@settings(max_examples=40, deadline=None)
+def test_a_count_with_its_unit_glued_between_two_cells_is_a_cell(prev: int, change: int, decisions: int):
+    """``行政许可0-6件3784件``: a change printed with its unit after a count printed without one, and the next
+    count glued after it, fills its cell; it is no counted figure of the prose (which no cell follows)."""
+    header = "第二十条第(五)项信息内容上一年项目数量本年增/减处理决定数量"
+    text = f"二、主动公开政府信息情况\n{header}行政许可{prev}{change}件{decisions}件其他对外管理服务事项\n三、收到"
+    out = _extract(text)
+    assert [out.cells[f"active.licensing.{c}"].value for c in ("prev_items", "change", "decisions")] == [
+        prev,
+        change,
+        decisions,
+    ]
+
+
 @given(seed=st.integers(0, 10_000))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_figures_printed_with_thousands_separators_read_as_one_cell_each(seed: int):

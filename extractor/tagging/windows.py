@@ -142,9 +142,9 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     unit were passed over. And a number, with its unit or not, followed on its line by the next cell (``3 0 0``,
     ``3个 15个``) is no row label's part (a mark or the label's words follow a numbering: ``3.其他``), so its ROW
     probability is its VALUE's. A value holds a digit: a blank cell's mark with no digit after it (``24 37 -``,
-    not the sign of ``-361``) read as a value is that blank cell, so its VALUE probability is its BLANK's. The
-    template numbers no row past 9: in a digit run glued before a numbering's mark (``20000022.申请人…``) only
-    the last digit may be a label's, so the ROW probability of the digits before it is their VALUE's."""
+    not the sign of ``-361``) read as a value is that blank cell, so its VALUE probability is its BLANK's. In a
+    digit run glued before a numbering's mark (``20000022.申请人…``) only the last ``template.NUMBERING_DIGITS``
+    digits (the form numbers no row past 9) may be a label's, so the ROW probability of those before is VALUE's."""
     out = dist.copy()
     for m in tpl.BLANK_MARKER.finditer(text):
         if m.end() < len(text) and (text[m.end()].isdigit() or text[m.end()] == "."):
@@ -160,10 +160,11 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
     ends = np.flatnonzero(digit & ~np.concatenate((digit[1:], [False]))) + 1
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        if end - start > 1 and _NUMBERING_MARK.match(text, end):  # 20000022.申请人…: a row's numbering is one
-            out[start, _B_VALUE] += out[start, ROW_TAGS].sum()  # digit, the run's last; the digits before it
-            out[start + 1 : end - 1, _I_VALUE] += out[start + 1 : end - 1][:, ROW_TAGS].sum(-1)  # are a value's
-            out[start : end - 1, ROW_TAGS] = 0.0
+        lead = end - tpl.NUMBERING_DIGITS  # 20000022.申请人…: a row's numbering is the run's last digit(s)
+        if lead > start and _NUMBERING_MARK.match(text, end):  # the digits before them are a value's
+            out[start, _B_VALUE] += out[start, ROW_TAGS].sum()
+            out[start + 1 : lead, _I_VALUE] += out[start + 1 : lead][:, ROW_TAGS].sum(-1)
+            out[start:lead, ROW_TAGS] = 0.0
         unit = tpl.cell_count_unit(text, end)
         if _BEFORE_A_CELL.match(text, unit.end() if unit else end):  # a label's numbering is followed by its mark
             out[start, _B_VALUE] += out[start, ROW_TAGS].sum()  # or words, never by a cell (3 0 0; 3个 15个)
@@ -174,9 +175,7 @@ def conventional(text: str, dist: np.ndarray) -> np.ndarray:
         at = unit.end() - 1  # the unit character (spaces before it keep their tags)
         out[at] = 0.0
         out[at, _O] = 1.0
-        nxt = unit.end()
-        glued = nxt < len(text) and (text[nxt].isdigit() or bool(tpl.BLANK_MARKER.match(text, nxt)))
-        if not tpl.prose_figure(text, start, end, after_label=glued):  # it fills its cell: a value (or a label's)
+        if not tpl.prose_figure(text, start, end):  # it fills its cell: a value (or a label's)
             out[start, _B_VALUE] += out[start, NO_CELL].sum()
             out[start + 1 : end, _I_VALUE] += out[start + 1 : end][:, NO_CELL].sum(-1)
             out[start:end, NO_CELL] = 0.0
