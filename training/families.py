@@ -23,13 +23,17 @@ position is shifted to where its characters went, and the truth says what the ed
 - ``grouped_figures``: figures of four digits or more printed with thousands separators (``3,019``,
   ``4,957.14``), as large agencies print them;
 - ``reworded_labels``: row labels printed in other words (a character or two of a label left out:
-  ``属于内部事务信息``), as agencies reword the form.
+  ``属于内部事务信息``), as agencies reword the form;
+- ``glued_rows``: each row's cells printed with nothing between them while labels and rows keep their lines
+  (``规章`` / ``2729318`` for 27 | 29 | 318), as a page scraper that drops a table's cell borders prints them:
+  table 二 always, tables 三 and 四 in some reports.
 
 Accuracy can then be reported per family (``benchmarks/bench_families.py``).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import replace
@@ -53,12 +57,14 @@ FAMILIES: tuple[str, ...] = (
     "count_units",
     "grouped_figures",
     "reworded_labels",
+    "glued_rows",
 )
 # The layouts (``synth.LAYOUTS``) a family edits; every other family edits a report in any layout.
 LAYOUTS_OF: dict[str, tuple[str, ...]] = {
     "drifted_labels": ("tabs", "spaces", "pipes"),
     "empty_cells": ("tabs", "pipes"),  # elsewhere an empty cell leaves no trace in the text
     "converter_markup": ("pipes",),
+    "glued_rows": ("lines", "tabs", "spaces"),  # pipes keep a cell's borders; a glued dump is glued already
 }
 
 
@@ -371,6 +377,28 @@ def reworded_labels(report: SynthReport, rng: random.Random) -> SynthReport:
     return rearrange(report, [*pieces, (at, len(report.text))])
 
 
+def glued_rows(report: SynthReport, rng: random.Random) -> SynthReport:
+    """The one separator between two printed cells of a row deleted, in table 二 and in tables 三 and 四 of some
+    reports; each cell keeps its span and position (a glued run is its cells side by side, as ``cell_spans`` cuts
+    one). Cells with more than a separator between them (an empty cell, a page footer) stay apart."""
+    if report.style.layout not in LAYOUTS_OF["glued_rows"]:
+        return report
+    tables = {"active"} | {t for t in ("applications", "review") if rng.random() < 0.3}
+    rows: dict[str, list[tuple[int, int]]] = {}
+    for key, where in report.positions.items():
+        if key.split(".", 1)[0] in tables:
+            rows.setdefault(key.rsplit(".", 1)[0], []).append(where)
+    gaps = [
+        (end, start)
+        for cells in rows.values()
+        for (_, end), (start, _) in itertools.pairwise(sorted(cells))
+        if start - end == 1 and report.text[end].isspace()
+    ]
+    for end, start in sorted(gaps, reverse=True):
+        report = edit(report, end, start, "")
+    return report
+
+
 def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
     """``report`` edited as ``family`` (one of ``FAMILIES``), deterministically from ``seed``."""
     if family == "plain":
@@ -390,5 +418,6 @@ def with_family(report: SynthReport, family: str, seed: int) -> SynthReport:
         "count_units": count_units,
         "grouped_figures": grouped_figures,
         "reworded_labels": reworded_labels,
+        "glued_rows": glued_rows,
     }[family]
     return fn(replace(report, cells=dict(report.cells)), rng)
