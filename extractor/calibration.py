@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from extractor.io.writers import atomic_write_text
-from extractor.schema import Cell, Check, CheckStatus, ExtractionOutput
+from extractor.schema import Cell, Check, CheckStatus, ExtractionOutput, IssueCode
 
 CALIBRATION_FILE = "calibration.json"
 
@@ -33,9 +33,21 @@ class Calibration(BaseModel):
     y: tuple[float, ...]
     cells: int  # how many labelled cells it was fitted on
     fitted_on: str = ""
+    # the map for cells of a glued run the tagger split, no rule deciding (``IssueCode.TAGGER_SPLIT``), fitted on
+    # such cells alone: their score is the split's share of the tagger's probability, not a cell's; without it
+    # they keep that share, the pooled map never raising them
+    split_x: tuple[float, ...] = ()
+    split_y: tuple[float, ...] = ()
+    split_cells: int = 0
 
     def __call__(self, confidence: float) -> float:
         return float(np.interp(confidence, self.x, self.y))
+
+    def of_split(self, confidence: float) -> float:
+        """A tagger-split cell's confidence (see ``split_x``)."""
+        if not self.split_x:
+            return min(confidence, self(confidence))
+        return float(np.interp(confidence, self.split_x, self.split_y))
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, self.model_dump_json(indent=1))
@@ -45,28 +57,44 @@ class Calibration(BaseModel):
         return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-def fit(confidence: Sequence[float], correct: Sequence[bool], fitted_on: str = "") -> Calibration:
+MIN_SPLIT_CELLS = 50  # fewer tagger-split cells than this fit no map of their own
+
+
+def fit(
+    confidence: Sequence[float],
+    correct: Sequence[bool],
+    fitted_on: str = "",
+    split: Sequence[tuple[float, bool]] = (),
+) -> Calibration:
+    """The isotonic map of ``confidence`` to ``correct``, and one of tagger-split cells' (confidence, right)
+    pairs ``split`` when there are at least ``MIN_SPLIT_CELLS`` of them."""
+    x, y = _isotonic(confidence, correct)
+    sx, sy = _isotonic([c for c, _ in split], [r for _, r in split]) if len(split) >= MIN_SPLIT_CELLS else ((), ())
+    return Calibration(
+        x=x, y=y, cells=len(confidence), fitted_on=fitted_on, split_x=sx, split_y=sy, split_cells=len(split)
+    )
+
+
+def _isotonic(confidence: Sequence[float], correct: Sequence[bool]) -> tuple[tuple[float, ...], tuple[float, ...]]:
     from sklearn.isotonic import IsotonicRegression
 
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
     iso.fit(np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float))
-    return Calibration(
-        x=tuple(float(v) for v in iso.X_thresholds_),
-        y=tuple(round(float(v), 6) for v in iso.y_thresholds_),
-        cells=len(confidence),
-        fitted_on=fitted_on,
-    )
+    return tuple(float(v) for v in iso.X_thresholds_), tuple(round(float(v), 6) for v in iso.y_thresholds_)
 
 
 def apply(out: ExtractionOutput, calibration: Calibration) -> ExtractionOutput:
-    """The record with every cell's confidence calibrated and the document's recomputed from them."""
+    """The record with every cell's confidence calibrated (a cell of a row the tagger split by its own map) and
+    the document's recomputed from them."""
     if not out.cells:
         return out
-    mapped = [
-        round(v, 4)
-        for v in np.interp([c.confidence for c in out.cells.values()], calibration.x, calibration.y).tolist()
-    ]
-    cells = {k: c.model_copy(update={"confidence": v}) for (k, c), v in zip(out.cells.items(), mapped, strict=True)}
+    split = {i.path for i in out.issues if i.code is IssueCode.TAGGER_SPLIT}
+
+    def calibrated(key: str, cell: Cell) -> float:
+        of = calibration.of_split if key.rsplit(".", 1)[0] in split else calibration
+        return round(of(cell.confidence), 4)
+
+    cells = {k: c.model_copy(update={"confidence": calibrated(k, c)}) for k, c in out.cells.items()}
     return out.model_copy(update={"cells": cells, "confidence": document_confidence(out.checks, cells)})
 
 

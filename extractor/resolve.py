@@ -140,7 +140,7 @@ def _choose_rows(
                 tuple(replace(c, confidence=min(c.confidence, share)) for c in reading) if i in varying else reading
                 for i, reading in enumerate(pool[0])
             )
-            return _cells_of(rows, chosen), _chosen_issues(rows, chosen, how)
+            return _cells_of(rows, chosen), _chosen_issues(rows, chosen, how, {rows[i].row for i in varying})
     if len(pool) > 1:
         return _ambiguous(rows, pool, varying)
     return _cells_of(rows, pool[0]), _chosen_issues(rows, pool[0], how)
@@ -169,9 +169,15 @@ def _cells_of(rows: list[RowReadings], combo: Combo) -> dict[str, CellDraft]:
     }
 
 
-def _chosen_issues(rows: list[RowReadings], combo: Combo, how: str) -> list[Issue]:
-    """What each row's chosen reading changed, and what chose it."""
-    found = (_chosen_issue(row.row, r, how, first=r is row.readings[0]) for row, r in zip(rows, combo, strict=True))
+def _chosen_issues(rows: list[RowReadings], combo: Combo, how: str, by_tagger: set[str] | None = None) -> list[Issue]:
+    """What each row's chosen reading changed, and what chose it; the rows ``by_tagger`` split were split by the
+    tagger's reading alone (``TAGGER_SPLIT``), not by the rules."""
+    found = (
+        _chosen_issue(
+            row.row, r, how, r is row.readings[0], IssueCode.TAGGER_SPLIT if row.row in (by_tagger or ()) else None
+        )
+        for row, r in zip(rows, combo, strict=True)
+    )
     return [issue for issue in found if issue is not None]
 
 
@@ -216,7 +222,7 @@ def _inferred(cell: CellDraft) -> CellDraft:
     return replace(cell, status=CellStatus.INFERRED) if cell.status is CellStatus.REPAIRED else cell
 
 
-def _chosen_issue(row: str, reading: Reading, how: str, first: bool) -> Issue | None:
+def _chosen_issue(row: str, reading: Reading, how: str, first: bool, split: IssueCode | None) -> Issue | None:
     """What a row's chosen reading changed, as an issue (None when it is the row as printed)."""
     if any(c.cost for c in reading):
         changed = ", ".join(f"{c.alternatives[0][0]}→{c.value}" for c in reading if c.cost)
@@ -224,7 +230,7 @@ def _chosen_issue(row: str, reading: Reading, how: str, first: bool) -> Issue | 
     if any(c.status is CellStatus.INFERRED for c in reading):
         return Issue(code=IssueCode.SHORT_ROW, path=row, detail=f"placement chosen by {how}")
     if any(c.status is CellStatus.REPAIRED for c in reading):
-        return Issue(code=IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}")
+        return Issue(code=split or IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}")
     if not first:
         return Issue(code=IssueCode.EDGE_BLANK, path=row, detail=f"a blank marker at the row's edge, chosen by {how}")
     return None

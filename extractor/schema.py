@@ -56,6 +56,8 @@ class IssueCode(StrEnum):
     OCR_REREAD = "ocr_reread"
     ROW_BY_PLACE = "row_by_place"  # a row label printed in other words, read as the one template row missing there
     EDGE_BLANK = "edge_blank"  # a blank marker at a row's edge read as a cell or as layout, by the rules
+    # a glued run split where the tagger reads its cells to start, no rule deciding (its confidence: that reading's)
+    TAGGER_SPLIT = "tagger_split"
 
 
 class Issue(_Frozen):

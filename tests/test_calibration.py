@@ -6,6 +6,7 @@ import itertools
 import random
 from pathlib import Path
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,32 @@ def test_a_record_gets_calibrated_cells_and_document_confidence(tmp_path: Path, 
         assert abs(cell.confidence - round(calibration(out.cells[key].confidence), 4)) < 1e-9
         assert cell.value == out.cells[key].value
     assert calibrated.confidence != out.confidence
+
+
+def test_a_cell_the_tagger_split_is_calibrated_on_such_cells_and_never_raised_without_them(shared_data: Path):
+    """A split the tagger chose scores its share of the tagger's probability, not a read cell's confidence: the
+    pooled map (fitted mostly on read cells, nearly all right) would call it sure. It takes its own map, fitted on
+    such cells; without one it keeps its share."""
+    from extractor.schema import Issue, IssueCode
+
+    out = Extractor(RuleTagger()).extract_path(shared_data / "seeds" / "000_b1de9be8d5252a5a.txt")
+    row = "applications.new_received"
+    split = out.model_copy(update={"issues": [*out.issues, Issue(code=IssueCode.TAGGER_SPLIT, path=row)]})
+    conf, ok = _overconfident(400)
+    pooled_only = fit([0.0, 0.2, 0.5, 1.0], [False, True, True, True])  # raises everything past 0.2 to 1
+    both = fit([0.0, 0.2, 0.5, 1.0], [False, True, True, True], split=list(zip(conf, ok, strict=True)))
+    assert both.split_cells == 400 and both.split_x and not pooled_only.split_x
+    for calibration in (pooled_only, both):
+        mapped = apply(split, calibration)
+        for key, cell in out.cells.items():
+            got = mapped.cells[key].confidence
+            if key.rsplit(".", 1)[0] != row:
+                assert abs(got - round(calibration(cell.confidence), 4)) < 1e-9
+            elif calibration is both:
+                assert abs(got - round(float(np.interp(cell.confidence, both.split_x, both.split_y)), 4)) < 1e-9
+            else:
+                assert got <= round(cell.confidence, 4)
+    assert fit(conf[:10], ok[:10], split=list(zip(conf, ok, strict=True))[:10]).split_x == ()  # too few of them
 
 
 def test_evaluate_reports_calibration_against_gold(tmp_path: Path, shared_data: Path):

@@ -1,19 +1,20 @@
-"""Scoring a tagger end to end on generated reports (exact truth): cell accuracy per layout, and the
-(confidence, right) pairs that calibration is fitted on."""
+"""Scoring a tagger end to end on generated reports (exact truth): cell accuracy per layout, the (confidence,
+right) pairs that calibration is fitted on, and the cells of glued runs the tagger splits (their own map)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from extractor.calibration import Calibration, fit, reliability
 from extractor.evaluate import Report, Tally, same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
-from extractor.schema import Cell
+from extractor.schema import Cell, IssueCode
 from extractor.tagging import Tagger
-from training.synth import generate
+from training.families import with_family
+from training.synth import SynthReport, generate
 
 
 def _generated_cells(seeds: Sequence[int], tagger: Tagger) -> Iterator[tuple[str, Cell | None, bool]]:
@@ -29,6 +30,40 @@ def _generated_cells(seeds: Sequence[int], tagger: Tagger) -> Iterator[tuple[str
 def synthetic_confidence(seeds: Sequence[int], tagger: Tagger) -> list[tuple[float, bool]]:
     """(raw confidence, right) for every cell of generated reports the pipeline outputs."""
     return [(cell.confidence, ok) for _, cell, ok in _generated_cells(seeds, tagger) if cell is not None]
+
+
+def glued_dump(seed: int) -> SynthReport:
+    """A generated report printed as a one-line dump (every line glued)."""
+    return generate(seed, layout="glued")
+
+
+def glued_rows(seed: int) -> SynthReport:
+    """A generated report of lines, tabs or spaces (in turn by seed) whose rows print their cells glued."""
+    return with_family(generate(seed, layout=("lines", "tabs", "spaces")[seed % 3]), "glued_rows", seed)
+
+
+GLUED: dict[str, Callable[[int], SynthReport]] = {"glued dump": glued_dump, "glued rows": glued_rows}
+
+
+def split_cells(seeds: Sequence[int], tagger: Tagger) -> Iterator[tuple[str, Cell | None, bool, bool]]:
+    """(kind, output cell or None, right, split by the tagger) for every table 二 cell of the glued reports of
+    each kind (``GLUED``) and seed: the cells whose glued run no rule splits (table 二 has none), the tagger's
+    reading of where cells start then choosing the split (``IssueCode.TAGGER_SPLIT``) or none."""
+    for seed in seeds:
+        for kind, make in GLUED.items():
+            report = make(seed)
+            out = extract(source_from_bytes(f"{kind}-{seed}.txt", report.text.encode("utf-8")), tagger=tagger)
+            by_tagger = {i.path for i in out.issues if i.code is IssueCode.TAGGER_SPLIT}
+            for key, want in report.cells.items():
+                if key.startswith("active."):
+                    got = out.cells.get(key)
+                    ok = same_value(got.value if got is not None else None, want)
+                    yield kind, got, ok, key.rsplit(".", 1)[0] in by_tagger
+
+
+def split_confidence(seeds: Sequence[int], tagger: Tagger) -> list[tuple[float, bool]]:
+    """(raw confidence, right) of every cell of a glued run the tagger split (``split_cells``)."""
+    return [(cell.confidence, ok) for _, cell, ok, split in split_cells(seeds, tagger) if split and cell is not None]
 
 
 def synthetic_accuracy(seeds: Sequence[int], tagger: Tagger) -> dict[str, Tally]:
@@ -55,7 +90,11 @@ def calibrate_on(report: Report, tagger: Tagger, fit_seeds: Sequence[int], held_
     pairs = [(c, ok) for _, c, ok in report.cell_confidence]
     pairs += synthetic_confidence(fit_seeds, tagger)
     conf, ok = zip(*pairs, strict=True)
-    calibration = fit(conf, ok, fitted_on=f"{len(report.by_file)} gold files + {len(fit_seeds)} generated reports")
+    split = split_confidence(fit_seeds, tagger)
+    fitted_on = (
+        f"{len(report.by_file)} gold files + {len(fit_seeds)} generated reports (and as many of each glued kind)"
+    )
+    calibration = fit(conf, ok, fitted_on=fitted_on, split=split)
     held = synthetic_confidence(held_seeds, tagger)
     if not held:
         return Fitted(calibration, ())
