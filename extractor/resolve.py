@@ -95,8 +95,8 @@ def choose(table: TableReading) -> tuple[dict[str, CellDraft], list[Issue]]:
     Among combinations the rules allow, those that leave fewest cells empty are preferred; when several remain,
     those whose numbers (≥ 10) the narrative states (``evidence``) are, then the likeliest under the tagger's
     reading of where glued digits' cells start, when it holds more than ``MIN_SPLIT_SHARE`` of their probability
-    and of the printed tokens read whole (its cells' confidence at most that share). Otherwise differing cells
-    stay empty. A table without rules (table 二) is chosen row by row: no rule ties its rows together.
+    and of the printed tokens read whole (its cells' confidence that share, calibrated on such cells). Otherwise
+    differing cells stay empty. A table without rules (table 二) is chosen row by row: no rule ties its rows together.
     """
     cells: dict[str, CellDraft] = {}
     for row in table.rows:
@@ -136,8 +136,8 @@ def _choose_rows(
         pool, share = _by_tagger(pool, varying)
         if share > MIN_SPLIT_SHARE:
             how = f"{TAGGER_SPLIT} (p={share:.2f} among {len(pool)} readings)"
-            chosen = tuple(
-                tuple(replace(c, confidence=min(c.confidence, share)) for c in reading) if i in varying else reading
+            chosen = tuple(  # a split's cells are as sure as the split: its share (calibrated on such cells)
+                tuple(replace(c, confidence=share) for c in reading) if i in varying else reading
                 for i, reading in enumerate(pool[0])
             )
             return _cells_of(rows, chosen), _chosen_issues(rows, chosen, how, {rows[i].row for i in varying})
