@@ -338,3 +338,19 @@ def test_the_loss_at_digits_inside_a_run_counts_as_many_times_as_asked():
     digit = run_digits(vocab)
     assert torch.isclose(weighted_loss(logits, labels, ids, digit, 1.0), plain)
     assert weighted_loss(logits, labels, ids, digit, 8.0) > plain
+
+
+def test_a_window_that_cuts_a_glued_run_is_trained_on_as_often_as_the_config_says():
+    from extractor.tagging.vocab import CharVocab
+    from extractor.types import Span
+    from training.train import LABEL2ID, framed_windows, run_digits, with_cuts_repeated
+
+    glued = ("规章2729318", (Span(2, 4, "VALUE"), Span(4, 6, "VALUE"), Span(6, 9, "VALUE")))
+    apart = ("规章27 29 318", (Span(2, 4, "VALUE"), Span(5, 7, "VALUE"), Span(8, 11, "VALUE")))
+    whole = ("许可2729318", (Span(2, 9, "VALUE"),))
+    vocab = CharVocab.build(text for text, _ in (glued, apart, whole))
+    chunks = framed_windows([glued, apart, whole], vocab, 32, 16)
+    repeated = with_cuts_repeated(chunks, run_digits(vocab), 3)
+    assert repeated == [chunks[0]] * 3 + chunks[1:]
+    assert with_cuts_repeated(chunks, run_digits(vocab), 1) == chunks
+    assert LABEL2ID["B-VALUE"] in chunks[1][1]  # cells that start after a space are no cut inside a run

@@ -63,6 +63,9 @@ class TrainConfig(Architecture):
     # the loss at a digit inside a digit run counts this many times: whether a cell starts there is how the
     # engine weighs a glued run's splits that the rules leave open (one character in hundreds of a window)
     run_digit_weight: float = 1.0
+    # a window where a cell starts inside a digit run (a glued run's cut: one window in seven even when a fifth of
+    # the reports are glued dumps) is trained on this many times per pass, so that the cuts are seen often enough
+    run_window_repeat: int = 1
 
 
 class DataConfig(BaseModel):
@@ -171,6 +174,22 @@ def framed_windows(
     return out
 
 
+def with_cuts_repeated(
+    chunks: list[tuple[list[int], list[int]]], digit: torch.Tensor, times: int
+) -> list[tuple[list[int], list[int]]]:
+    """``chunks`` with each window where a value starts right after a digit (a cut inside a glued run) ``times``
+    times."""
+    if times <= 1:
+        return chunks
+    is_digit = digit.tolist()
+    b_value = LABEL2ID["B-VALUE"]
+
+    def cut_inside(ids: list[int], labels: list[int]) -> bool:
+        return any(lab == b_value and is_digit[ids[i - 1]] and is_digit[ids[i]] for i, lab in enumerate(labels) if i)
+
+    return [chunk for chunk in chunks for _ in range(times if cut_inside(*chunk) else 1)]
+
+
 def run_digits(vocab: CharVocab) -> torch.Tensor:
     """``digit[i]``: the vocabulary's token ``i`` is a digit."""
     return torch.tensor([len(t) == 1 and t.isdigit() for t in vocab.tokens], dtype=torch.bool)
@@ -214,7 +233,9 @@ def train(
         model = build_model(config, len(vocab)).to(device)
     # the teacher reads the same characters through its own vocabulary: a character it does not know is its [UNK]
     to_teacher = teacher_ids(vocab, taught.vocab).to(device) if taught else None
-    chunks = framed_windows(examples, vocab, config.window, config.stride)
+    chunks = with_cuts_repeated(
+        framed_windows(examples, vocab, config.window, config.stride), run_digits(vocab), config.run_window_repeat
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch
