@@ -12,7 +12,7 @@ import bisect
 import itertools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
@@ -364,6 +364,18 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         path=where,
         detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)",
     )
+    return _split_readings(keys, splits, group, score, blanks), [glued]
+
+
+def _split_readings(
+    keys: tuple[str, ...],
+    splits: list[list[Part]],
+    group: list[Token],
+    score: float = 1.0,
+    blanks: Set[int] = frozenset(),
+) -> list[Reading]:
+    """A reading of ``keys`` per split of ``group``'s glued runs: ``repaired`` cells (surer when the split is the
+    only one), each with the tagger's log-odds that a cell starts where it starts (``_split_log_odds``)."""
     conf = 0.9 if len(splits) == 1 else 0.6
     return [
         tuple(
@@ -374,7 +386,7 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
             for p, k in zip(parts, keys, strict=True)
         )
         for parts in splits
-    ], [glued]
+    ]
 
 
 _FLOOR = 1e-6  # no probability is taken as certain
@@ -628,11 +640,7 @@ def _review_splits(keys: tuple[str, ...], tokens: list[Token]) -> Readings:
     if not splits:
         return _short_row(keys, tokens, "review")
     issue = Issue(code=IssueCode.GLUED_DIGITS, path="review", detail=f"{len(splits)} split(s) satisfy the block totals")
-    conf = 0.9 if len(splits) == 1 else 0.6
-    return [
-        tuple(_draft(p, k, CellStatus.REPAIRED, conf, False) for p, k in zip(parts, keys, strict=True))
-        for parts in splits
-    ], [issue]
+    return _split_readings(keys, splits, tokens), [issue]
 
 
 def layout_by_year(year: int | None) -> str:

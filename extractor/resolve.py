@@ -11,7 +11,7 @@ every value kept is one the source printed, and what was chosen, and why, is an 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -169,12 +169,16 @@ def _cells_of(rows: list[RowReadings], combo: Combo) -> dict[str, CellDraft]:
     }
 
 
-def _chosen_issues(rows: list[RowReadings], combo: Combo, how: str, by_tagger: set[str] | None = None) -> list[Issue]:
-    """What each row's chosen reading changed, and what chose it; the rows ``by_tagger`` split were split by the
-    tagger's reading alone (``TAGGER_SPLIT``), not by the rules."""
+def _chosen_issues(rows: list[RowReadings], combo: Combo, how: str, by_tagger: Set[str] = frozenset()) -> list[Issue]:
+    """What each row's chosen reading changed, and what chose it; the rows ``by_tagger`` were split by the
+    tagger's reading alone (``IssueCode.TAGGER_SPLIT``), not by the rules."""
     found = (
         _chosen_issue(
-            row.row, r, how, r is row.readings[0], IssueCode.TAGGER_SPLIT if row.row in (by_tagger or ()) else None
+            row.row,
+            r,
+            how,
+            r is row.readings[0],
+            IssueCode.TAGGER_SPLIT if row.row in by_tagger else IssueCode.GLUED_DIGITS,
         )
         for row, r in zip(rows, combo, strict=True)
     )
@@ -222,15 +226,16 @@ def _inferred(cell: CellDraft) -> CellDraft:
     return replace(cell, status=CellStatus.INFERRED) if cell.status is CellStatus.REPAIRED else cell
 
 
-def _chosen_issue(row: str, reading: Reading, how: str, first: bool, split: IssueCode | None) -> Issue | None:
-    """What a row's chosen reading changed, as an issue (None when it is the row as printed)."""
+def _chosen_issue(row: str, reading: Reading, how: str, first: bool, split: IssueCode) -> Issue | None:
+    """What a row's chosen reading changed, as an issue (None when it is the row as printed); ``split``: the code
+    of a glued run split."""
     if any(c.cost for c in reading):
         changed = ", ".join(f"{c.alternatives[0][0]}→{c.value}" for c in reading if c.cost)
         return Issue(code=IssueCode.OCR_REREAD, path=row, detail=f"OCR digits reread {changed}, chosen by {how}")
     if any(c.status is CellStatus.INFERRED for c in reading):
         return Issue(code=IssueCode.SHORT_ROW, path=row, detail=f"placement chosen by {how}")
     if any(c.status is CellStatus.REPAIRED for c in reading):
-        return Issue(code=split or IssueCode.GLUED_DIGITS, path=row, detail=f"split chosen by {how}")
+        return Issue(code=split, path=row, detail=f"split chosen by {how}")
     if not first:
         return Issue(code=IssueCode.EDGE_BLANK, path=row, detail=f"a blank marker at the row's edge, chosen by {how}")
     return None

@@ -233,15 +233,16 @@ def train(
         model = build_model(config, len(vocab)).to(device)
     # the teacher reads the same characters through its own vocabulary: a character it does not know is its [UNK]
     to_teacher = teacher_ids(vocab, taught.vocab).to(device) if taught else None
+    digit = run_digits(vocab)
     chunks = with_cuts_repeated(
-        framed_windows(examples, vocab, config.window, config.stride), run_digits(vocab), config.run_window_repeat
+        framed_windows(examples, vocab, config.window, config.stride), digit, config.run_window_repeat
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = (len(chunks) + config.batch_size - 1) // config.batch_size
     total = config.steps or config.epochs * per_epoch
     schedule = linear_schedule(optimizer, total, config.warmup)
     pad = vocab.index["[PAD]"]
-    digit = run_digits(vocab).to(device)
+    digit = digit.to(device)
     model.train()
     for step, batch in zip(range(total), shuffled_batches(chunks, config.batch_size, rng), strict=False):
         width = max(len(ids) for ids, _ in batch)
