@@ -355,7 +355,9 @@ def wrapped_label_edits(text: str) -> list[Edit]:
 
 # ---- empty cells of table rows ---------------------------------------------------------------
 _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
+_TWO_FIELDS = re.compile(r"(?m)^[^\t\n]*\t[^\t\n]*\t[^\t\n]*$")  # a line of exactly two tabs
 _DATA_CELL = re.compile(rf"[ \t]*{_VALUE}[ \t]*")
+_DATA_FIELD = re.compile(rf"[ ]*{_VALUE}[{tpl.COUNT_UNITS}]?[ ]*")  # a field holding one value (``26件``)
 
 
 def _value_columns(rows: list[tuple[int, list[re.Match[str]]]]) -> dict[int, int]:
@@ -375,13 +377,18 @@ def empty_field_edits(text: str) -> list[Edit]:
     keep their places (an empty cell of a Word table exported as text or converted to markdown).
 
     - In a line of ≥ 3 tabs, an empty field between two tabs; and an empty last field (the line ends with a tab),
-      unless every such line ends with one (then the tab ends rows, as some exports write them).
+      unless every such line ends with one (then the tab ends rows, as some exports write them). In a text with
+      such lines, a line of two tabs with a field holding a value is a row too (``政府集中采购\t26件\t``: a row of
+      two cells whose second is empty).
     - In a markdown row (``| a | b |``) that holds a value or a blank marker, an empty cell among its value
       columns: after its first value or blank marker, or among the last cells that rows of its shape fill with
       values (``| 规章 |  | 3 |`` beside rows of two values). Empty cells before those are label columns (a label
       merged over two columns, a row under a merged group label), not cells."""
     edits: list[Edit] = []
     rows = list(_EMPTY_FIELD.finditer(text))
+    if rows:  # a tabbed table: its rows of two cells (政府集中采购, 行政事业性收费) have two tabs
+        short = [m for m in _TWO_FIELDS.finditer(text) if any(map(_DATA_FIELD.fullmatch, m.group().split("\t")))]
+        rows = sorted(rows + short, key=lambda m: m.start())
     closing_tab = bool(rows) and all(line.group().rstrip(" ").endswith("\t") for line in rows)
     for line in rows:
         for m in re.finditer(r"\t(?=[ ]*\t)", line.group()):

@@ -446,6 +446,10 @@ def test_a_tab_that_ends_every_row_is_a_row_end_but_one_that_ends_some_rows_is_a
     assert empty_field_edits(closing) == []
     some = "规章\t1\t2\t3\n规范性文件\t4\t5\t\n"
     assert [(at, mark) for at, _, mark in empty_field_edits(some)] == [(len(some) - 1, "—")]
+    # a row of two cells (label, items, amount) in a tabbed table, its amount empty; a header of two tabs is no row
+    two = "规章\t1\t2\t3\n信息内容\t采购项目数量\t采购总金额\n政府集中采购\t26件\t\n"
+    assert [(at, mark) for at, _, mark in empty_field_edits(two)] == [(len(two) - 1, "—")]
+    assert empty_field_edits("说明\t26件\t\n") == []  # no tabbed table around it
 
 
 def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
