@@ -13,7 +13,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
@@ -71,15 +71,15 @@ class RowReadings:
 @dataclass(frozen=True)
 class TableReading:
     """A table found by its printed labels: its layout, its rows' readings (rows without values are absent and
-    their cells missing), the rules that hold over it, the figures its narrative states (evidence for choosing
-    a split) and its region of the normalized text."""
+    their cells missing), the rules that hold over it, the figures its narrative states of each row (evidence for
+    choosing a split, by ``table.row``) and its region of the normalized text."""
 
     table: TableKey
     layout: str
     rows: tuple[RowReadings, ...]
     rules: tuple[Rule, ...]
     region: tuple[int, int]
-    evidence: frozenset[int] = frozenset()
+    evidence: Mapping[str, frozenset[int]] = field(default_factory=dict)
     issues: tuple[Issue, ...] = ()
 
 
@@ -355,8 +355,12 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         readings, issues = _edge_blank_readings(keys, group[:n], row_sum, where)
         return readings, [extra, *issues]
     splits = enumerate_splits(_pieces(group, keys), [n], sum_rule if row_sum else None, signed=signed)
+    dropped: Readings = ([], [])
     if not splits and row_sum:
+        # no split gives the row its total: a run may be glued all the same (the total misprinted), or a cell
+        # was dropped and the values are whole (``15 2 1 0 0 18`` for seven cells): the table's rules choose
         splits = enumerate_splits(_pieces(group, keys), [n], None, signed=signed)
+        dropped = _short_row(keys, group, where) if splits else dropped
     if not splits:
         return _short_row(keys, group, where)
     glued = Issue(
@@ -364,7 +368,7 @@ def _edge_blank_readings(keys: tuple[str, ...], group: list[Token], row_sum: boo
         path=where,
         detail=f"'{' '.join(t.text for t in group)}' read as {len(splits)} possible split(s)",
     )
-    return _split_readings(keys, splits, group, score, blanks), [glued]
+    return _split_readings(keys, splits, group, score, blanks) + dropped[0], [glued, *dropped[1]]
 
 
 def _split_readings(
@@ -602,11 +606,20 @@ def _row_table(
 
 
 _STATED = re.compile(r"(?<![\d.])(\d+)\s*(?:件|条|个|项)")
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 
 
-def narrative_figures(text: str) -> frozenset[int]:
-    """Counts the narrative states (``制发的规范性文件88件``): outside evidence for ambiguous splits."""
-    return frozenset(int(m.group(1)) for m in _STATED.finditer(text))
+def narrative_figures(text: str, table: TableKey, rows: tuple[tpl.RowDef, ...]) -> Mapping[str, frozenset[int]]:
+    """Counts the narrative states of each row (``table.row``), in a sentence that names the row
+    (``动态更新本年度制发的规范性文件88件``): outside evidence for ambiguous splits. A figure in a sentence about
+    something else (``发布各类信息80条``) is no evidence for any row."""
+    found: dict[str, set[int]] = {}
+    for sentence in _SENTENCE.finditer(text):
+        figures = {int(m.group(1)) for m in _STATED.finditer(sentence.group())}
+        for row in rows if figures else ():
+            if row.regex.search(sentence.group()):
+                found.setdefault(f"{table}.{row.key}", set()).update(figures)
+    return {row: frozenset(figures) for row, figures in found.items()}
 
 
 def _review_table(tagged: TaggedDoc, region: tuple[int, int]) -> tuple[tuple[RowReadings, ...] | None, list[Issue]]:
@@ -689,7 +702,13 @@ def assemble(tagged: TaggedDoc, year: int | None = None) -> Assembly:
         rows, found, n = _row_table(tagged, region, "active", layout, row_sum=False)
         if n:
             tables["active"] = TableReading(
-                "active", layout, rows, (), region, narrative_figures(text[:lo]), tuple(found)
+                "active",
+                layout,
+                rows,
+                (),
+                region,
+                narrative_figures(text[:lo], "active", tpl.active_rows(layout)),
+                tuple(found),
             )
         else:
             issues += found

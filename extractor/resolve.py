@@ -120,12 +120,15 @@ def _choose_rows(
     table: TableReading, rows: list[RowReadings], cells: dict[str, CellDraft]
 ) -> tuple[dict[str, CellDraft], list[Issue]]:
     """``choose`` for ``rows`` (each with several readings), the table's other cells fixed as ``cells``."""
-    passing = _fewest_gaps(_search(rows, cells, list(table.rules)))
+    passing, how = _fewest_gaps(_search(rows, cells, list(table.rules))), "the table's rules"
+    if not passing:  # no reading holds with a cell it leaves missing as 0: the cell may have been dropped from print
+        passing = _fewest_gaps(_search(rows, cells, list(table.rules), gaps_known=False))
+        how = "the table's rules, a cell left missing being a value not printed"
     if not passing:
         return _unresolved(rows)
-    pool, how = passing, "the table's rules"
+    pool = passing
     if len(pool) > 1 and table.evidence:
-        stated = _by_evidence(pool, table.evidence)
+        stated = _by_evidence(rows, pool, table.evidence)
         if len(stated) < len(pool):
             pool, how = stated, "figures the report's narrative states"
     varying = [i for i in range(len(rows)) if len({id(combo[i]) for combo in pool}) > 1]
@@ -241,15 +244,19 @@ def _chosen_issue(row: str, reading: Reading, how: str, first: bool, split: Issu
     return None
 
 
-def _search(rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list[Rule]) -> list[Combo]:
+def _search(
+    rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list[Rule], gaps_known: bool = True
+) -> list[Combo]:
     """Every combination of row readings that no rule contradicts (at most ``MAX_COMBINATIONS``), or [] when
     the search runs past ``MAX_NODES`` steps (the rows are then flagged, never guessed).
 
     Exact depth-first search with pruning: rows with the fewest readings go first, and after each row every rule
     it touches is asked whether it may still hold (``Rule.may_hold``) on what is assigned so far. A cell a
-    reading leaves missing counts as 0 (it is printed nowhere); a cell missing outside these rows makes its
-    rules not assessable. Only the combinations with the fewest OCR look-alike rereads are kept (branch and
-    bound on ``CellDraft.cost``), so the text as printed wins whenever the rules allow it.
+    reading leaves missing counts as 0 (it is printed nowhere: an empty cell) when ``gaps_known``, else as
+    unknown (a value dropped from print: its rules can only be contradicted by what is known, ``3 5 0 2 3 7``
+    cannot end in a total of 7); a cell missing outside these rows makes its rules not assessable. Only the
+    combinations with the fewest OCR look-alike rereads are kept (branch and bound on ``CellDraft.cost``), so
+    the text as printed wins whenever the rules allow it.
     """
     base = {k: c.value for k, c in fixed.items() if c.status is not CellStatus.MISSING}
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].readings))
@@ -277,7 +284,7 @@ def _search(rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list
             more = cost + sum(c.cost for c in reading)
             if more > best[0]:
                 continue
-            values.update((k, c.value) for k, c in zip(row.keys, reading, strict=True))
+            _assign(values, row.keys, reading, gaps_known)
             if all(rule.may_hold(values) for rule in touching[depth]):
                 chosen[order[depth]] = reading
                 walk(depth + 1, more)
@@ -289,6 +296,15 @@ def _search(rows: list[RowReadings], fixed: Mapping[str, CellDraft], rules: list
     # past either bound the combinations found are not all there are (their agreement would be an artefact of
     # the search order): the rows are left to ``_unresolved``
     return out if budget[0] >= 0 and len(out) < MAX_COMBINATIONS else []
+
+
+def _assign(values: dict[str, int | Decimal | None], keys: tuple[str, ...], reading: Reading, gaps_known: bool) -> None:
+    """Put ``reading``'s values for the rules; a cell it leaves missing is 0 when ``gaps_known``, else unknown."""
+    for k, c in zip(keys, reading, strict=True):
+        if gaps_known or c.status is not CellStatus.MISSING:
+            values[k] = c.value
+        else:
+            values.pop(k, None)
 
 
 def _likeliest(rows: list[RowReadings], varying: list[int]) -> Combo | None:
@@ -313,9 +329,15 @@ def _fewest_gaps(combos: list[Combo]) -> list[Combo]:
     return [combo for combo, g in zip(combos, gaps, strict=True) if g == min(gaps)]
 
 
-def _by_evidence(combos: list[Combo], evidence: frozenset[int]) -> list[Combo]:
+def _by_evidence(rows: list[RowReadings], combos: list[Combo], evidence: Mapping[str, frozenset[int]]) -> list[Combo]:
+    """The combinations with most cells (≥ 10) whose value the narrative states of their row."""
     hits = [
-        sum(c.value in evidence for reading in combo for c in reading if isinstance(c.value, int) and c.value >= 10)
+        sum(
+            c.value in evidence.get(row.row, ())
+            for row, reading in zip(rows, combo, strict=True)
+            for c in reading
+            if isinstance(c.value, int) and c.value >= 10
+        )
         for combo in combos
     ]
     return [combo for combo, h in zip(combos, hits, strict=True) if h == max(hits)] if max(hits) else combos

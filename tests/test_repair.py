@@ -10,11 +10,23 @@ import random
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from extractor.assemble import OCR_LOOKALIKES, ocr_alternatives
+from extractor import template as tpl
+from extractor.assemble import (
+    OCR_LOOKALIKES,
+    CellDraft,
+    RowReadings,
+    TableReading,
+    Token,
+    narrative_figures,
+    ocr_alternatives,
+    row_readings,
+)
+from extractor.constraints import Rule
 from extractor.io.readers import source_from_bytes
 from extractor.normalize import normalize
 from extractor.pipeline import extract
-from extractor.schema import Box, CellStatus
+from extractor.resolve import choose
+from extractor.schema import Box, CellStatus, IssueCode
 from extractor.tagging.rules import RuleTagger
 from extractor.types import Layout
 from training.garble import GARBLERS, outcome, ready, source_of
@@ -113,3 +125,53 @@ def test_look_alikes_are_symmetric():
     for digit, others in OCR_LOOKALIKES.items():
         assert digit not in others
         assert all(digit in OCR_LOOKALIKES[o] for o in others)
+
+
+def _tokens(*values: str) -> list[Token]:
+    """Printed values one after another on a line, as the assembler's tokens."""
+    out, at = [], 0
+    for v in values:
+        out.append(Token(at, at + len(v), v, False, 0, 1.0))
+        at += len(v) + 1
+    return out
+
+
+_ROW_KEYS = tuple(f"applications.row.{c}" for c in ("a", "b", "c", "d", "e", "f", "total"))
+_ROW_TOTAL = Rule.total_of("row", _ROW_KEYS[-1], _ROW_KEYS[:-1])
+
+
+def test_a_value_dropped_from_a_row_is_placed_where_the_rows_total_allows_and_left_missing():
+    """``3 5 0 2 3 7`` for seven cells: read with the dropped cell as 0, no placement holds (7 is no total of
+    13, nor 0 of 20); the cell was not printed at all, so the total is what is missing and 7 is the last part."""
+    readings, _ = row_readings(_ROW_KEYS, _tokens("3", "5", "0", "2", "3", "7"), True, "applications.row")
+    row = RowReadings("applications.row", _ROW_KEYS, tuple(readings))
+    cells, issues = choose(TableReading("applications", "2021", (row,), (_ROW_TOTAL,), (0, 1)))
+    assert [cells[k].value for k in _ROW_KEYS[:-1]] == [3, 5, 0, 2, 3, 7]
+    assert cells[_ROW_KEYS[-1]].status is CellStatus.MISSING
+    assert all(cells[k].status is CellStatus.INFERRED for k in _ROW_KEYS[:-1])
+    assert any(i.code is IssueCode.SHORT_ROW and "not printed" in i.detail for i in issues)
+
+
+def test_a_short_row_no_split_of_which_keeps_its_total_is_placed_by_the_tables_rules():
+    """``15 2 1 0 0 18`` for seven cells: no split of 15 or 18 gives the row its total, so the row dropped a cell
+    (an empty one: 15+2+1+0+0 = 18) and the table's other rules (here: what two cells must be) place the gap."""
+    fixed = {"other.a": 15, "other.c": 2}
+    rules = (
+        _ROW_TOTAL,
+        Rule("col.a", (_ROW_KEYS[0],), ("other.a",)),
+        Rule("col.c", (_ROW_KEYS[2],), ("other.c",)),
+    )
+    readings, issues = row_readings(_ROW_KEYS, _tokens("15", "2", "1", "0", "0", "18"), True, "applications.row")
+    assert any(i.code is IssueCode.SHORT_ROW for i in issues) and any(i.code is IssueCode.GLUED_DIGITS for i in issues)
+    row = RowReadings("applications.row", _ROW_KEYS, tuple(readings))
+    printed = tuple(CellDraft(v, 0, 1, CellStatus.READ, 1.0) for v in fixed.values())
+    other = RowReadings("other", tuple(fixed), (printed,))
+    cells, _ = choose(TableReading("applications", "2021", (row, other), rules, (0, 1)))
+    assert [cells[k].value for k in _ROW_KEYS] == [15, None, 2, 1, 0, 0, 18]
+    assert cells[_ROW_KEYS[1]].status is CellStatus.MISSING
+
+
+def test_a_figure_the_narrative_states_is_evidence_only_for_the_rows_its_sentence_names():
+    text = "在政府网站发布各类信息80条,召开新闻发布会6场。动态更新本年度制发的规范性文件88件;行政处罚28件。"
+    stated = narrative_figures(text, "active", tpl.active_rows("2021"))
+    assert stated == {"active.normative_docs": frozenset({88}), "active.penalty": frozenset({28})}
