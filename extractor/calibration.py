@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from extractor.io.writers import atomic_write_text
-from extractor.schema import Cell, Check, CheckStatus, ExtractionOutput, IssueCode
+from extractor.schema import Cell, CellStatus, ExtractionOutput, IssueCode
 
 CALIBRATION_FILE = "calibration.json"
 
@@ -95,15 +96,20 @@ def apply(out: ExtractionOutput, calibration: Calibration) -> ExtractionOutput:
         return round(of(cell.confidence), 4)
 
     cells = {k: c.model_copy(update={"confidence": calibrated(k, c)}) for k, c in out.cells.items()}
-    return out.model_copy(update={"cells": cells, "confidence": document_confidence(out.checks, cells)})
+    return out.model_copy(update={"cells": cells, "confidence": document_confidence(cells)})
 
 
-def document_confidence(checks: Sequence[Check], cells: Mapping[str, Cell]) -> float:
-    """Mean cell confidence times the share of assessable checks that pass (0.5 when none is assessable)."""
-    assessable = [c for c in checks if c.status is not CheckStatus.NOT_ASSESSABLE]
-    passed = sum(c.status in (CheckStatus.PASS, CheckStatus.REPAIRED) for c in assessable)
-    mean = sum(c.confidence for c in cells.values()) / len(cells) if cells else 0.0
-    return round(mean * (passed / len(assessable) if assessable else 0.5), 4)
+def document_confidence(cells: Mapping[str, Cell]) -> float:
+    """How likely every cell the record reads is right: the product of the confidences of the cells that carry
+    a reading (read, repaired, inferred, blank), as if each were right or wrong on its own; with calibrated cells
+    a probability. Cells left missing are not in it: a table, row or cell not found is an issue of the record and
+    a reason for review, not a doubt about what was read (an excerpt printing one table leaves the rest missing
+    and may be read exactly). A failing rule counts through its cells' confidences."""
+    read = [c.confidence for c in cells.values() if c.status is not CellStatus.MISSING]
+    return round(math.exp(sum(math.log(max(p, _SMALLEST)) for p in read)), 4)
+
+
+_SMALLEST = 1e-6  # a cell at confidence 0 makes the document as unlikely as this, not log(0)
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,7 @@ def extract(source: SourceDoc, *, tagger: Tagger, cross_check: Tagger | None = N
         text_end=text_end,
         issues=issues,
         figures=find_figures(doc) if template in ("pre2019", "unknown") else [],
-        confidence=document_confidence(checks, cells),
+        confidence=document_confidence(cells),
         tagger=tagger_name,
     )
 

@@ -91,3 +91,21 @@ def test_evaluate_reports_calibration_against_gold(tmp_path: Path, shared_data: 
     assert "gold cells: confidence vs right: n=" in text and "gold documents" in text
     seeds = {p.stem for p in files}
     assert len(report.cell_confidence) == sum(t.total for f, t in report.by_file.items() if f in seeds)
+
+
+@given(st.lists(st.floats(0.5, 1.0), min_size=1, max_size=30), st.integers(0, 200))
+def test_a_documents_confidence_is_the_chance_that_every_cell_it_reads_is_right(read: list[float], missing: int):
+    """The product of its read cells' confidences: cells left missing (an excerpt's unprinted tables) do not lower
+    it, one doubtful cell does, and a record with nothing read is sure of nothing it read."""
+    from extractor.calibration import document_confidence
+    from extractor.schema import Cell, CellStatus
+
+    def cell(p: float, status: CellStatus) -> Cell:
+        return Cell(value=None if status is CellStatus.MISSING else 1, raw="", span=None, confidence=p, status=status)
+
+    cells = {f"k{i}": cell(p, CellStatus.READ) for i, p in enumerate(read)}
+    absent = {f"m{i}": cell(0.0, CellStatus.MISSING) for i in range(missing)}
+    assert abs(document_confidence(cells | absent) - float(np.prod(read))) < 1e-4
+    doubtful = cells | {"d": cell(0.5, CellStatus.INFERRED)}
+    assert document_confidence(doubtful) <= document_confidence(cells) * 0.5 + 1e-4
+    assert document_confidence(absent) == 1.0
