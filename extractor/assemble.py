@@ -278,14 +278,14 @@ def _align(labels: list[Span], groups: list[list[Token]]) -> dict[int, int]:
 # ---- readings of one row ----------------------------------------------------------------------
 
 
-_GLUED_MONEY = re.compile(r"\d{2,}\.\d+")
+_GLUED_MONEY = re.compile(r"\d{2,}(?:\.\d+(?:万元|元)?|万元|元)")  # a count's digits may be glued before it
 _SPLITTABLE = re.compile(r"[+\-]?\d+")  # a digit run, a change's sign before it (``-1390``: -139 then 0)
 
 
 def _pieces(group: list[Token], keys: tuple[str, ...] = ()) -> list[Piece]:
-    """The group's tokens as pieces to split (a signed run only where a signed column may take its sign). A
-    decimal printed last, for a row whose last cell is money, may
-    hold the counts before it glued to its integer digits (``1212345.67``: items and 元 of 政府集中采购)."""
+    """The group's tokens as pieces to split (a signed run only where a signed column may take its sign). An
+    amount printed last (a decimal or a figure with its unit), for a row whose last cell is money, may hold the
+    counts before it glued to its integer digits (``1212345.67``, ``410元``: items and 元 of 政府集中采购)."""
     money_last = bool(keys) and keys[-1] in tpl.DECIMAL_CELLS
     signed = any(tpl.CellKey.parse(k).column in tpl.SIGNED_COLUMNS for k in keys)
     return [
@@ -293,7 +293,7 @@ def _pieces(group: list[Token], keys: tuple[str, ...] = ()) -> list[Piece]:
             t.text,
             t.start,
             not t.blank and (t.text.isdigit() or (signed and _SPLITTABLE.fullmatch(t.text) is not None)),
-            decimal=money_last and i == len(group) - 1 and _GLUED_MONEY.fullmatch(t.text) is not None,
+            money=money_last and i == len(group) - 1 and _GLUED_MONEY.fullmatch(t.text) is not None,
         )
         for i, t in enumerate(group)
     ]

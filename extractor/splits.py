@@ -16,7 +16,7 @@ from extractor.constraints import Rule
 
 _INT = re.compile(r"0|[1-9]\d*")
 _SIGNED = re.compile(r"[+\-]?(?:0|[1-9]\d*)")
-_DECIMAL = re.compile(r"(?:0|[1-9]\d*)\.\d+")
+_MONEY = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?(?:万元|元)?")
 _BLANK = tpl.BLANK_MARKER
 
 
@@ -31,13 +31,14 @@ class Part:
 
 @dataclass(frozen=True)
 class Piece:
-    """A value-bearing token as printed (digits only may be split). A ``decimal`` piece (``1212345.67`` printed
-    for a count and an amount of money) may be cut in its integer digits only: its last part keeps the point."""
+    """A value-bearing token as printed (digits only may be split). A ``money`` piece (``1212345.67`` or
+    ``410元`` printed for a count and an amount of money) may be cut in its integer digits only: its last part
+    keeps the point and the unit."""
 
     text: str
     start: int
     splittable: bool
-    decimal: bool = False
+    money: bool = False
 
 
 BlockCheck = Callable[[list[Part]], bool]
@@ -84,7 +85,7 @@ def enumerate_splits(
 ) -> list[list[Part]]:
     """Every way to cut ``pieces`` into ``sum(block_sizes)`` numbers, each block passing ``check``.
 
-    Unsplittable pieces (units, blanks, decimals not marked ``decimal``) stay whole. Parts have no leading
+    Unsplittable pieces (units, blanks, amounts not marked ``money``) stay whole. Parts have no leading
     zeros. At most ``limit`` readings are returned. With ``check=sum_rule`` the last part of each block is the
     sum of the others, so only that one cut is tried for it.
     """
@@ -103,10 +104,10 @@ def enumerate_splits(
         piece = pieces[pi]
         for end in _ends(piece, ci, parts, bounds, check):
             text = piece.text[ci:end]
-            if piece.decimal and end == len(piece.text):
-                if not _DECIMAL.fullmatch(text):
+            if piece.money and end == len(piece.text):
+                if not _MONEY.fullmatch(text):
                     continue
-            elif (piece.splittable or piece.decimal) and not number.fullmatch(text):
+            elif (piece.splittable or piece.money) and not number.fullmatch(text):
                 continue
             parts.append(Part(text, piece.start + ci, piece.start + end))
             if _block_passes(parts, bounds, check):
@@ -120,9 +121,9 @@ def enumerate_splits(
 def _ends(piece: Piece, ci: int, parts: list[Part], bounds: list[int], check: BlockCheck | None) -> Sequence[int]:
     """Where the next part, from character ``ci`` of ``piece``, may end. Under ``sum_rule`` the part closing a
     block must be the sum of the block so far: that one cut, or none when the digits do not print it."""
-    if piece.decimal:
-        point = piece.text.find(".")
-        return [*range(ci + 1, point), len(piece.text)] if ci < point else []
+    if piece.money:
+        digits = len(piece.text) - len(piece.text.lstrip("0123456789"))  # its integer digits: cut among them
+        return [*range(ci + 1, digits), len(piece.text)] if ci < digits else []
     if not piece.splittable:
         return [len(piece.text)]
     if check is sum_rule and len(parts) + 1 in bounds:

@@ -121,12 +121,15 @@ def procurement(draw):
 
 
 @settings(max_examples=100, deadline=None)
-@given(procurement())
-def test_a_count_glued_to_money_has_its_true_split_among_the_readings(row):
+@given(procurement(), st.sampled_from(["{:.2f}", "{:.2f}元", "{:.0f}元"]))
+def test_a_count_glued_to_money_has_its_true_split_among_the_readings(row, printed):
+    """``1212345.67``, ``410元``: the count's digits before the amount's, the amount keeping its point and unit."""
     items, money = row
-    glued = f"{items}{money:.2f}"
-    readings = enumerate_splits([Piece(glued, 0, False, decimal=True)], [2])
-    assert [int(items), money] in [[int(a.text), Decimal(b.text)] for a, b in readings]
+    money = Decimal(printed.format(money).removesuffix("元"))
+    glued = f"{items}{printed.format(money)}"
+    readings = enumerate_splits([Piece(glued, 0, False, money=True)], [2])
+    assert [int(items), money] in [[int(a.text), Decimal(b.text.removesuffix("元"))] for a, b in readings]
+    assert all(b.text.endswith("元") == glued.endswith("元") for _, b in readings)
     if items == 0:  # a count has no leading zero: 0 glued to money reads one way only
         assert len(readings) == 1
 
