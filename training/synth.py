@@ -16,7 +16,7 @@ import bisect
 import itertools
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -49,7 +49,7 @@ _NARRATIVE = (
     "政府信息{a}条,其中政策文件{b}件。",
     "(一)主动公开。围绕重点领域信息公开,在政府网站发布各类信息{a}条,政务新媒体发布{b}条,召开新闻发布会{c}场。",
     "(二)依申请公开。全年共收到政府信息公开申请{a}件,均在法定期限内答复,按时答复率100%。",
-    "(三)政府信息管理。严格执行信息发布审核制度,全年清理规范性文件{a}件,废止{b}件,现行有效{c}件。",
+    "(三)政府信息管理。严格执行信息发布审核制度,全年清理规范性文件{a}件,废止{repealed}件,现行有效{in_force}件。",
     "(四)平台建设。持续优化政府网站栏目设置,更新政策解读{a}篇,回应公众关切{b}次。",
     "(五)监督保障。将政务公开工作纳入年度绩效考核,开展业务培训{a}次,参训{b}人次。",
     "本年度因政府信息公开被申请行政复议{a}件、提起行政诉讼{b}件。",
@@ -431,9 +431,19 @@ def _render_review(r: _Renderer, _layout: str = "") -> None:
     r.b.add(_ROW_END[r.style.layout])
 
 
-def _paragraph(b: _Builder, rng: random.Random, pool: Sequence[str], year: int) -> None:
+# a narrative that names a row and a column restates the table's figure (``废止{repealed}件`` of 规范性文件), as real
+# reports do; where the table has no such cell (the 2019 layout), a drawn figure
+_RESTATED = {"repealed": ("active.normative_docs.repealed", "b"), "in_force": ("active.normative_docs.in_force", "c")}
+
+
+def _paragraph(
+    b: _Builder, rng: random.Random, pool: Sequence[str], year: int, table: Mapping[str, Value] | None = None
+) -> None:
     for _ in range(rng.randint(1, 4)):
-        fill = {"y": year, "a": rng.randint(1, 5000), "b": rng.randint(0, 300), "c": rng.randint(0, 50)}
+        fill: dict[str, Value] = {"y": year, "a": rng.randint(1, 5000), "b": rng.randint(0, 300)}
+        fill["c"] = rng.randint(0, 50)
+        stated = {name: (table or {}).get(key) for name, (key, _) in _RESTATED.items()}
+        fill |= {name: fill[drawn] if stated[name] is None else stated[name] for name, (_, drawn) in _RESTATED.items()}
         b.add(rng.choice(pool).format(**fill))
     b.add("\n\n" if rng.random() < 0.6 else "\n")
     if rng.random() < 0.05:  # empty paragraphs exported as a lone dash (seen in real pages)
@@ -482,7 +492,7 @@ def generate(seed: int, layout: str | None = None) -> SynthReport:
         b.add("\n\n" if style.layout != "glued" else "\n")
         if i == 0:
             for _ in range(rng.randint(2, 8)):
-                _paragraph(b, rng, _NARRATIVE, year)
+                _paragraph(b, rng, _NARRATIVE, year, values)
         elif i in (1, 2, 3):
             if rng.random() < 0.3:
                 _paragraph(b, rng, _LEADS, year)
