@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractor.calibration import CALIBRATION_FILE, fit, reliability
+from extractor.calibration import CALIBRATION_FILE, reliability
 from extractor.evaluate import Report, evaluate, load_outputs
 from extractor.extractor import Extractor, read_normalized
 from extractor.io.writers import jsonl_text
@@ -135,7 +135,7 @@ CALIBRATION_SEED = 3_000_000  # generated reports the calibration is fitted on (
 def finish(model_dir: Path, scores: Scores, data: dict[str, int], tagger: Tagger, generated: int = 100) -> None:
     """Re-fit the calibration on the gate's gold cells plus ``generated`` generated reports (measured on half as
     many others), and write ``metrics.json`` and the model card."""
-    from training.synthetic import split_confidence, synthetic_confidence
+    from training.synthetic import calibrate_on
 
     report = scores.report
     assert report is not None, "scores of a run, not of a changelog"
@@ -143,17 +143,11 @@ def finish(model_dir: Path, scores: Scores, data: dict[str, int], tagger: Tagger
     ok = [r for _, _, r in report.cell_confidence]
     fit_seeds = range(CALIBRATION_SEED, CALIBRATION_SEED + generated)
     held_seeds = range(CALIBRATION_SEED + generated, CALIBRATION_SEED + generated * 3 // 2 + 1)
-    pairs = list(zip(conf, ok, strict=True)) + synthetic_confidence(fit_seeds, tagger)
-    fitted = fit(
-        [c for c, _ in pairs],
-        [r for _, r in pairs],
-        fitted_on=f"{len(report.by_file)} held-out gold reports (model alone) + {generated} generated reports; "
-        f"tagger-split cells: {generated} reports of each glued kind",
-        split=split_confidence(fit_seeds, tagger),
-    )
+    gold = list(zip(conf, ok, strict=True))
+    fitted_on = f"{len(report.by_file)} held-out gold reports (model alone)"
+    calibrated = calibrate_on(gold, tagger, fit_seeds, held_seeds, fitted_on)
+    fitted, held, held_split = calibrated.calibration, calibrated.held, calibrated.held_split
     fitted.save(model_dir / CALIBRATION_FILE)
-    held = synthetic_confidence(held_seeds, tagger)
-    held_split = split_confidence(held_seeds, tagger)
     metrics = {
         "gold_cells": list(scores.gold),
         "gold_by_source": {k: list(v) for k, v in scores.by_source.items()},

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from extractor.calibration import Calibration, fit, reliability
-from extractor.evaluate import Report, Tally, same_value
+from extractor.evaluate import Tally, same_value
 from extractor.io.readers import source_from_bytes
 from extractor.pipeline import extract
 from extractor.schema import Cell, IssueCode
@@ -77,33 +77,43 @@ def synthetic_accuracy(seeds: Sequence[int], tagger: Tagger) -> dict[str, Tally]
 
 @dataclass(frozen=True)
 class Fitted:
-    """A calibration fitted on gold outputs plus generated reports, and its reliability tables (raw and
-    calibrated) on held-out generated reports."""
+    """A calibration fitted on gold cells plus generated reports, and the (raw confidence, right) pairs of the
+    held-out generated reports it is measured on: every cell (``held``) and the cells the tagger split
+    (``held_split``, ``Calibration.of_split``)."""
 
     calibration: Calibration
-    tables: tuple[str, ...]
+    held: list[tuple[float, bool]]
+    held_split: list[tuple[float, bool]]
+
+    def tables(self) -> tuple[str, ...]:
+        """Reliability on the held-out reports: raw and calibrated, all cells and tagger-split cells."""
+        out = []
+        for name, pairs, mapped in (
+            ("cells", self.held, self.calibration),
+            ("tagger-split cells", self.held_split, self.calibration.of_split),
+        ):
+            if pairs:
+                conf, ok = zip(*pairs, strict=True)
+                title = f"held-out generated reports, {name}"
+                out.append(reliability(conf, ok).table(f"{title}, raw"))
+                out.append(reliability([mapped(c) for c in conf], ok).table(f"{title}, calibrated"))
+        return tuple(out)
 
 
-def calibrate_on(report: Report, tagger: Tagger, fit_seeds: Sequence[int], held_seeds: Sequence[int]) -> Fitted:
-    """Fit the map from cell confidence to observed accuracy (isotonic) on ``report``'s gold cells and the
-    generated reports ``fit_seeds`` (gold holds few errors), and measure it on ``held_seeds``."""
-    pairs = [(c, ok) for _, c, ok in report.cell_confidence]
-    pairs += synthetic_confidence(fit_seeds, tagger)
+def calibrate_on(
+    gold: Sequence[tuple[float, bool]],
+    tagger: Tagger,
+    fit_seeds: Sequence[int],
+    held_seeds: Sequence[int],
+    fitted_on: str,
+) -> Fitted:
+    """Fit the map from cell confidence to observed accuracy (isotonic) on ``gold`` cells (confidence, right) and
+    the generated reports ``fit_seeds`` (gold holds few errors), with its own map for the cells the tagger split
+    (fitted on as many reports of each glued kind), and measure both on ``held_seeds``. ``fitted_on`` says what
+    the gold cells are (the calibration records it)."""
+    pairs = [*gold, *synthetic_confidence(fit_seeds, tagger)]
     conf, ok = zip(*pairs, strict=True)
-    split = split_confidence(fit_seeds, tagger)
-    fitted_on = (
-        f"{len(report.by_file)} gold files + {len(fit_seeds)} generated reports (and as many of each glued kind)"
-    )
-    calibration = fit(conf, ok, fitted_on=fitted_on, split=split)
-    held = synthetic_confidence(held_seeds, tagger)
-    if not held:
-        return Fitted(calibration, ())
-    hconf, hok = zip(*held, strict=True)
-    n = len(held_seeds)
-    return Fitted(
-        calibration,
-        (
-            reliability(hconf, hok).table(f"{n} held-out generated reports, raw"),
-            reliability([calibration(c) for c in hconf], hok).table(f"{n} held-out generated reports, calibrated"),
-        ),
-    )
+    n = len(fit_seeds)
+    described = f"{fitted_on} + {n} generated reports; tagger-split cells: {n} reports of each glued kind"
+    calibration = fit(conf, ok, fitted_on=described, split=split_confidence(fit_seeds, tagger))
+    return Fitted(calibration, synthetic_confidence(held_seeds, tagger), split_confidence(held_seeds, tagger))

@@ -65,9 +65,11 @@ def calibrate(
 
     report = run(load_outputs(outputs), gold_dir)
     held = range(seed + synthetic, seed + synthetic + check)
-    fitted = calibrate_on(report, tagger_for(tagger, model), range(seed, seed + synthetic), held)
+    gold = [(c, ok) for _, c, ok in report.cell_confidence]
+    fitted_on = f"{len(report.by_file)} gold files"
+    fitted = calibrate_on(gold, tagger_for(tagger, model), range(seed, seed + synthetic), held, fitted_on)
     fitted.calibration.save(output)
-    for table in fitted.tables:
+    for table in fitted.tables():
         typer.echo(table)
     typer.echo(f"→ {output}")
 
