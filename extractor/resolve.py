@@ -25,7 +25,8 @@ MAX_COMBINATIONS = 2000
 # of all the splits the rules leave and of the tokens read whole (it is then likelier right than wrong); else
 # the differing cells stay empty
 MIN_SPLIT_SHARE = 0.5
-TAGGER_SPLIT = "the tagger's reading of where the digits' cells start"  # how a split so chosen is named
+# the reason a split so chosen gives (its issue's code: IssueCode.TAGGER_SPLIT)
+BY_THE_TAGGER = "the tagger's reading of where the digits' cells start"
 MAX_NODES = 50_000  # search steps per table; past it the rows left undecided are flagged, not guessed
 SHOWN_ALTERNATIVES = 8
 
@@ -138,7 +139,7 @@ def _choose_rows(
     if len(pool) > 1:
         pool, share = _by_tagger(pool, varying)
         if share > MIN_SPLIT_SHARE:
-            how = f"{TAGGER_SPLIT} (p={share:.2f} among {len(pool)} readings)"
+            how = f"{BY_THE_TAGGER} (p={share:.2f} among {len(pool)} readings)"
             chosen = tuple(  # a split's cells are as sure as the split: its share (calibrated on such cells)
                 tuple(replace(c, confidence=share) for c in reading) if i in varying else reading
                 for i, reading in enumerate(pool[0])

@@ -17,7 +17,7 @@ from extractor.evaluate import same_value
 from extractor.io.readers import source_from_bytes
 from extractor.labels import LABELS
 from extractor.pipeline import extract
-from extractor.resolve import TAGGER_SPLIT, choose
+from extractor.resolve import BY_THE_TAGGER, choose
 from extractor.schema import CellStatus, IssueCode
 from extractor.tagging.alignment import spans_to_tags
 from extractor.tagging.rules import RuleTagger
@@ -78,7 +78,7 @@ def test_a_model_sure_where_the_cells_start_splits_a_run_the_rules_leave_open(se
         assert cell.status is CellStatus.REPAIRED
         assert 0.5 < cell.confidence <= 1.0  # the split's share; repaired, never read as sure: review asked
         assert IssueCode.TAGGER_SPLIT in {i.code for i in out.issues if i.path == key.rsplit(".", 1)[0]}
-        assert any(TAGGER_SPLIT in r for r in out.review.reasons)
+        assert any(BY_THE_TAGGER in r for r in out.review.reasons)
     assert out.review.needed
 
 
@@ -109,7 +109,7 @@ def test_the_rules_offer_no_reading_of_where_cells_start_and_choose_no_split() -
             break
     assert open_keys, "no glued report with an open table 二 run in 200 seeds"
     assert all(ruled.cells[k].status is CellStatus.MISSING for k in open_keys)
-    assert not any(TAGGER_SPLIT in r for r in ruled.review.reasons)
+    assert not any(BY_THE_TAGGER in r for r in ruled.review.reasons)
     assert IssueCode.TAGGER_SPLIT not in {i.code for i in ruled.issues}
 
 
