@@ -122,7 +122,8 @@ def _choose_rows(
 ) -> tuple[dict[str, CellDraft], list[Issue]]:
     """``choose`` for ``rows`` (each with several readings), the table's other cells fixed as ``cells``."""
     passing, how = _fewest_gaps(_search(rows, cells, list(table.rules))), "the table's rules"
-    if not passing:  # no reading holds with a cell it leaves missing as 0: the cell may have been dropped from print
+    gaps = any(c.status is CellStatus.MISSING for row in rows for reading in row.readings for c in reading)
+    if not passing and gaps:  # nothing holds with a cell a reading leaves missing as 0: it may be a value not printed
         passing = _fewest_gaps(_search(rows, cells, list(table.rules), gaps_known=False))
         how = "the table's rules, a cell left missing being a value not printed"
     if not passing:
