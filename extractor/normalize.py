@@ -357,6 +357,7 @@ def wrapped_label_edits(text: str) -> list[Edit]:
 _EMPTY_FIELD = re.compile(r"(?m)^(?=(?:[^\t\n]*\t){3})[^\n]*$")
 _TWO_FIELDS = re.compile(r"(?m)^[^\t\n]*\t[^\t\n]*\t[^\t\n]*$")  # a line of exactly two tabs
 _DATA_CELL = re.compile(rf"[ \t]*{_VALUE}[ \t]*")
+_REVIEW_WIDTH = len(tpl.review_keys())  # table 四's values, printed in one row that has no label of its own
 _DATA_FIELD = re.compile(rf"[ ]*{_VALUE}[{tpl.COUNT_UNITS}]?[ ]*")  # a field holding one value (``26件``)
 
 
@@ -383,7 +384,8 @@ def empty_field_edits(text: str) -> list[Edit]:
     - In a markdown row (``| a | b |``) that holds a value or a blank marker, an empty cell among its value
       columns: after its first value or blank marker, or among the last cells that rows of its shape fill with
       values (``| 规章 |  | 3 |`` beside rows of two values). Empty cells before those are label columns (a label
-      merged over two columns, a row under a merged group label), not cells."""
+      merged over two columns, a row under a merged group label), not cells. A row with no label at all and more
+      cells than table 四's 15 (its value row under an empty label column) has its last 15 cells as values."""
     edits: list[Edit] = []
     rows = list(_EMPTY_FIELD.finditer(text))
     if rows:  # a tabbed table: its rows of two cells (政府集中采购, 行政事业性收费) have two tabs
@@ -407,6 +409,8 @@ def empty_field_edits(text: str) -> list[Edit]:
         if not data:
             continue  # a header row: its empty cells are spans of merged headers
         first = min(data[0], max(1, len(cells) - width[len(cells)]))  # the first cell is a label's, never a value
+        if len(cells) > _REVIEW_WIDTH and all(_DATA_CELL.fullmatch(c.group()) or not c.group().strip() for c in cells):
+            first = min(first, len(cells) - _REVIEW_WIDTH)  # no label: table 四's one row, its cells the last 15
         for c in cells[first:]:
             if not c.group().strip():
                 pos = start + c.start() + len(c.group()) // 2

@@ -461,6 +461,9 @@ def test_an_empty_cell_of_a_markdown_header_row_is_no_blank_cell():
     assert [at for at, _, _ in empty_field_edits(table)] == [table.index("|  | 3 |\n|  | 行政") + 2]
     merged = "| 一、本年新收 |  | 2 | 3 |\n| (三)不予公开 | 1.属于国家秘密 | 0 | 0 |\n"
     assert empty_field_edits(merged) == []  # a label merged over two columns: its second is no cell
+    # table 四's value row under an empty label column: its last 15 cells are values, the first of them empty too
+    review = "|| |0|0| | |5|0|11| |16|17|0| |5|22|\n"
+    assert [review[at - 1 : at + 1] for at, _, _ in empty_field_edits(review)] == ["| "] * 5
 
 
 @pytest.mark.parametrize(
