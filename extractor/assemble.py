@@ -416,15 +416,35 @@ def _text_ends_after(text: str, token: Token) -> bool:
     return not text[token.end :].strip(" \t\n|")
 
 
-def _cut_row(keys: tuple[str, ...], group: list[Token], where: str) -> Readings:
+def _cut_row(keys: tuple[str, ...], group: list[Token], where: str, text: str) -> Readings:
     """A row the text stops inside: its values as printed from the first cell, the cells after the cut
-    missing (never split or spread over the row to fill it)."""
-    issue = Issue(code=IssueCode.SHORT_ROW, path=where, detail=f"the text ends after {len(group)} of {len(keys)} cells")
+    missing (never split or spread over the row to fill it). What the cut may have left incomplete is missing
+    too: a run of digits with a leading zero (``00000000101001600``: glued cells, how many unknown), and a last
+    value with nothing after it (``…大量反复申请2733``: the text may stop inside it, or inside a glued run)."""
+    whole = list(itertools.takewhile(lambda t: not _leading_zero(t.text), group))
+    if whole and whole[-1] is group[-1] and _may_be_cut(text, group[-1]):
+        whole.pop()
+    ends = f"the text ends after {len(group)} of {len(keys)} cells"
+    issues = [Issue(code=IssueCode.SHORT_ROW, path=where, detail=ends)]
+    if len(whole) < len(group):
+        detail = f"'{group[len(whole)].text}' may be cut or hold glued cells; it and what follows left unread"
+        issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=where, detail=detail))
     cells = tuple(
         _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.9 * t.score, t.blank)
-        for t, k in zip(group, keys[: len(group)], strict=True)
+        for t, k in zip(whole, keys[: len(whole)], strict=True)
     )
-    return [cells + tuple(MISSING for _ in keys[len(group) :])], [issue]
+    return [cells + tuple(MISSING for _ in keys[len(whole) :])], issues
+
+
+def _may_be_cut(text: str, token: Token) -> bool:
+    """The text stops right after ``token``'s last character (no line end, tab or pipe closes it): it may stop
+    inside the value (an excerpt cut at a character count). A lone 0 is whole: no count starts with 0."""
+    return not token.blank and token.text != "0" and not text[token.end :].strip(" ")
+
+
+def _leading_zero(value: str) -> bool:
+    """A digit run no one count prints (``0012``): glued cells."""
+    return len(value) > 1 and value[0] == "0" and value.isdigit()
 
 
 def _short_row(keys: tuple[str, ...], group: list[Token], where: str) -> Readings:
@@ -590,8 +610,8 @@ def _row_table(
             )
             continue
         group = groups[pairs[i]]
-        if len(group) < len(keys) and _text_ends_after(text, group[-1]):
-            readings, found = _cut_row(keys, group, row)
+        if (len(group) < len(keys) and _text_ends_after(text, group[-1])) or _may_be_cut(text, group[-1]):
+            readings, found = _cut_row(keys, group[: len(keys)], row, text)
         else:
             readings, found = row_readings(keys, group, row_sum, row, ruled=row_sum)  # table 二: no totals, no rules
         out.append(RowReadings(row, keys, tuple(readings)))
@@ -637,10 +657,10 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int]) -> tuple[tuple[Row
     if len(tokens) > len(keys):
         issues.append(Issue(code=IssueCode.EXTRA_VALUES, path="review", detail=f"{len(tokens)} values; first 15 kept"))
         tokens = tokens[: len(keys)]
-    if len(tokens) == len(keys):
+    if len(tokens) == len(keys) and not _may_be_cut(tagged.doc.text, tokens[-1]):
         readings, found = row_readings(keys, tokens, False, "review")
     elif _text_ends_after(tagged.doc.text, tokens[-1]):
-        readings, found = _cut_row(keys, tokens, "review")
+        readings, found = _cut_row(keys, tokens, "review", tagged.doc.text)
     else:
         readings, found = _review_splits(keys, tokens)
     return (RowReadings("review", keys, tuple(readings)),), issues + found

@@ -49,6 +49,23 @@ def test_a_text_cut_inside_table_three_keeps_every_cell_and_says_where_it_ends(s
     assert out.review.needed
 
 
+@given(seed=st.integers(0, 10_000), where=st.floats(0.05, 0.95), layout=st.sampled_from(["tabs", "glued", "lines"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_text_cut_inside_a_value_never_reads_what_is_left_of_it_as_the_value(seed: int, where: float, layout: str):
+    """``…大量反复申请27`` cut from ``2733``, or glued cells cut anywhere: what the text ends with may be part
+    of a value or of a glued run, so it is not read as printed (the cells before it are)."""
+    report = generate(seed, layout)
+    tables = ("active.", "applications.", "review.")
+    keys = [k for k, (s, e) in report.positions.items() if k.startswith(tables) and e - s > 1]
+    assume(keys)
+    cut_key = sorted(keys, key=lambda k: report.positions[k][0])[int(where * (len(keys) - 1))]
+    cut = report.positions[cut_key][0] + 1
+    out = _extract(report.text[:cut])
+    for key, (_, end) in report.positions.items():
+        if key in out.cells and end > cut and out.cells[key].status in (CellStatus.READ, CellStatus.BLANK):
+            assert out.cells[key].value is None, (key, out.cells[key].value, report.text[cut - 30 : cut])
+
+
 TABLE_THREE_SKELETON = """一、总体情况
 全年收到申请。
 三、收到和处理政府信息公开申请情况
