@@ -159,11 +159,13 @@ def _line_end(text: str, pos: int) -> int:
 
 
 def cut(report: SynthReport, rng: random.Random) -> SynthReport:
+    """The text stops inside table 三 or 四, at a character count: at a cell's start or inside its value (the cell
+    then unprinted: what is left of it is no reading of it), as excerpts are cut."""
     cells = _table_cells(report, rng.choice(("applications", "review")))
     if not cells:
         return report
-    at = rng.choice(cells)[0]
-    return edit(report, at, len(report.text), "")
+    start, end, _ = rng.choice(cells)
+    return edit(report, rng.randrange(start, end), len(report.text), "")
 
 
 def skeleton(report: SynthReport, rng: random.Random) -> SynthReport:
