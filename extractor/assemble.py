@@ -424,16 +424,15 @@ def _cut_row(keys: tuple[str, ...], group: list[Token], where: str, text: str) -
     whole = list(itertools.takewhile(lambda t: not _leading_zero(t.text), group))
     if whole and whole[-1] is group[-1] and _may_be_cut(text, group[-1]):
         whole.pop()
-    ends = f"the text ends after {len(group)} of {len(keys)} cells"
-    issues = [Issue(code=IssueCode.SHORT_ROW, path=where, detail=ends)]
+    detail = f"the text ends after {len(group)} of {len(keys)} cells"
     if len(whole) < len(group):
-        detail = f"'{group[len(whole)].text}' may be cut or hold glued cells; it and what follows left unread"
-        issues.append(Issue(code=IssueCode.GLUED_DIGITS, path=where, detail=detail))
+        detail += f"; '{group[len(whole)].text}' may be cut or hold glued cells: it and what follows left unread"
     cells = tuple(
         _draft(Part(t.text, t.start, t.end), k, CellStatus.READ, 0.9 * t.score, t.blank)
         for t, k in zip(whole, keys[: len(whole)], strict=True)
     )
-    return [cells + tuple(MISSING for _ in keys[len(whole) :])], issues
+    issue = Issue(code=IssueCode.SHORT_ROW, path=where, detail=detail)
+    return [cells + tuple(MISSING for _ in keys[len(whole) :])], [issue]
 
 
 def _may_be_cut(text: str, token: Token) -> bool:
@@ -610,8 +609,10 @@ def _row_table(
             )
             continue
         group = groups[pairs[i]]
-        if (len(group) < len(keys) and _text_ends_after(text, group[-1])) or _may_be_cut(text, group[-1]):
-            readings, found = _cut_row(keys, group[: len(keys)], row, text)
+        if (len(group) < len(keys) and _text_ends_after(text, group[-1])) or (
+            len(group) == len(keys) and _may_be_cut(text, group[-1])
+        ):
+            readings, found = _cut_row(keys, group, row, text)
         else:
             readings, found = row_readings(keys, group, row_sum, row, ruled=row_sum)  # table 二: no totals, no rules
         out.append(RowReadings(row, keys, tuple(readings)))
