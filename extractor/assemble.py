@@ -416,6 +416,13 @@ def _text_ends_after(text: str, token: Token) -> bool:
     return not text[token.end :].strip(" \t\n|")
 
 
+def _stops_inside(text: str, group: list[Token], cells: int) -> bool:
+    """The text stops inside the row whose values are ``group``: fewer than its ``cells`` and nothing but layout
+    after them, or as many, the last of which may be cut (``_may_be_cut``)."""
+    last = group[-1]
+    return (len(group) < cells and _text_ends_after(text, last)) or (len(group) == cells and _may_be_cut(text, last))
+
+
 def _cut_row(keys: tuple[str, ...], group: list[Token], where: str, text: str) -> Readings:
     """A row the text stops inside: its values as printed from the first cell, the cells after the cut
     missing (never split or spread over the row to fill it). What the cut may have left incomplete is missing
@@ -609,9 +616,7 @@ def _row_table(
             )
             continue
         group = groups[pairs[i]]
-        if (len(group) < len(keys) and _text_ends_after(text, group[-1])) or (
-            len(group) == len(keys) and _may_be_cut(text, group[-1])
-        ):
+        if _stops_inside(text, group, len(keys)):
             readings, found = _cut_row(keys, group, row, text)
         else:
             readings, found = row_readings(keys, group, row_sum, row, ruled=row_sum)  # table 二: no totals, no rules
@@ -658,10 +663,10 @@ def _review_table(tagged: TaggedDoc, region: tuple[int, int]) -> tuple[tuple[Row
     if len(tokens) > len(keys):
         issues.append(Issue(code=IssueCode.EXTRA_VALUES, path="review", detail=f"{len(tokens)} values; first 15 kept"))
         tokens = tokens[: len(keys)]
-    if len(tokens) == len(keys) and not _may_be_cut(tagged.doc.text, tokens[-1]):
-        readings, found = row_readings(keys, tokens, False, "review")
-    elif _text_ends_after(tagged.doc.text, tokens[-1]):
+    if _stops_inside(tagged.doc.text, tokens, len(keys)):
         readings, found = _cut_row(keys, tokens, "review", tagged.doc.text)
+    elif len(tokens) == len(keys):
+        readings, found = row_readings(keys, tokens, False, "review")
     else:
         readings, found = _review_splits(keys, tokens)
     return (RowReadings("review", keys, tuple(readings)),), issues + found
